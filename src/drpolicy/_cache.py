@@ -1,0 +1,67 @@
+"""The bounded decision cache behind :func:`drpolicy.is_allowed` (private module).
+
+Keys are ``(role, action, resource)`` or ``(role, action, resource, frozen context)``; the
+role is a catalog name or a :class:`~drpolicy.roles.Role` (hashed by identity, and immutable),
+so a cached answer can never go stale. When full, the oldest half is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+__all__ = ["DecisionCache", "freeze_context"]
+
+
+class DecisionCache:
+    """A bounded mapping of requests to yes/no answers.
+
+    ``drpolicy.decision_cache.maxsize = 0`` switches caching off; any other size bounds it.
+    """
+
+    __slots__ = ("_data", "_maxsize")
+
+    def __init__(self, maxsize: int = 65536) -> None:
+        self._data: dict[Hashable, bool] = {}
+        self._maxsize = maxsize
+
+    @property
+    def maxsize(self) -> int:
+        """The most answers kept; ``0`` disables the cache."""
+        return self._maxsize
+
+    @maxsize.setter
+    def maxsize(self, value: int) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"maxsize must be a non-negative integer, not `{value!r}`")
+        self._maxsize = value
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def clear(self) -> None:
+        """Forget every cached answer."""
+        self._data.clear()
+
+    def get(self, key: Hashable) -> bool | None:
+        """The cached answer for ``key``, or ``None``."""
+        return self._data.get(key)
+
+    def put(self, key: Hashable, value: bool) -> None:
+        """Remember an answer, evicting the oldest half when full."""
+        data = self._data
+        if len(data) >= self._maxsize:
+            if self._maxsize == 0:
+                return
+            for old in list(data)[: max(1, len(data) // 2)]:
+                del data[old]
+        data[key] = value
+
+
+def freeze_context(context: Mapping[str, Any]) -> Hashable:
+    """A hashable stand-in for a context mapping (lists become tuples). Unhashable odd values
+    raise ``TypeError``; callers then skip the cache and let validation report them."""
+    return tuple(
+        (k, tuple(v) if isinstance(v, list) else v) for k, v in context.items()
+    )

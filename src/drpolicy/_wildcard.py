@@ -1,0 +1,329 @@
+"""The IAM wildcard compiler: action patterns and ARN patterns into tiered matchers.
+
+Private module (not part of the public API). Everything here is built once, when a policy is
+compiled, and then only matched.
+
+Semantics (IAM User Guide, "IAM JSON policy elements: Action" and "... : Resource"):
+
+* ``*`` matches any run of characters (including none), ``?`` exactly one; every other
+  character is literal (regex metacharacters are escaped, S50).
+* Actions are case-insensitive; both sides are lower-cased.
+* ARN patterns are matched segment by segment: partition, service, region and account are
+  each a glob whose wildcards stay inside the segment; the resource part (everything after
+  the fifth colon) is one glob whose ``*`` crosses ``/`` and ``:``.
+* An ARN pattern with fewer than six segments whose last segment ends in ``*`` is padded with
+  ``*`` segments (the trailing ``*`` "can expand to match beyond the colon boundaries").
+
+Each ARN pattern is classified into the cheapest tier that decides it: ``any`` (``*``),
+``exact`` (no wildcard), ``prefix`` (a single trailing ``*`` in the resource part), ``regex``
+or ``template`` (contains policy variables, resolved per request).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping
+from typing import Final, Literal
+
+import attrs
+
+from drpolicy._variables import UNRESOLVED, Lit, Template, Text, Var, parse_template, resolve
+
+__all__ = [
+    "ActionMatcher",
+    "ArnPattern",
+    "PatternError",
+    "compile_arn_pattern",
+    "compile_glob",
+    "glob_to_regex",
+]
+
+_FLAGS: Final = re.DOTALL  # S3 keys may contain newlines; `.` must match them
+
+
+class PatternError(ValueError):
+    """A pattern cannot be compiled; the message says why."""
+
+
+def glob_to_regex(glob: str, *, star: str = ".*", qmark: str = ".") -> str:
+    """Translate an IAM glob to regex source: ``*`` and ``?`` become ``star``/``qmark``,
+    everything else is escaped."""
+    out: list[str] = []
+    literal: list[str] = []
+    for ch in glob:
+        if ch == "*" or ch == "?":
+            if literal:
+                out.append(re.escape("".join(literal)))
+                literal.clear()
+            # INVARIANT: consecutive `*` collapse to one, which keeps regexes linear-ish.
+            if ch == "*":
+                if not out or out[-1] != star:
+                    out.append(star)
+            else:
+                out.append(qmark)
+        else:
+            literal.append(ch)
+    if literal:
+        out.append(re.escape("".join(literal)))
+    return "".join(out)
+
+
+def has_wildcard(text: str) -> bool:
+    """Whether ``text`` contains ``*`` or ``?``."""
+    return "*" in text or "?" in text
+
+
+@functools.lru_cache(maxsize=4096)
+def compile_glob(glob: str, ignore_case: bool = False) -> re.Pattern[str]:
+    """Compile a whole-string glob (``StringLike`` semantics) to an anchored regex."""
+    flags = _FLAGS | (re.IGNORECASE if ignore_case else 0)
+    return re.compile(glob_to_regex(glob), flags)
+
+
+@functools.lru_cache(maxsize=8192)
+def _compile_source(source: str) -> re.Pattern[str]:
+    return re.compile(source, _FLAGS)
+
+
+# --------------------------------------------------------------------------------------
+# Actions
+# --------------------------------------------------------------------------------------
+
+
+@attrs.frozen(slots=True)
+class ActionPattern:
+    """One action pattern, lower-cased and split for indexing.
+
+    Attributes:
+        source: as written in the policy.
+        service: the lower-cased service prefix (may hold wildcards).
+        name: the lower-cased action name (may hold wildcards).
+        regex: compiled matcher for the whole lower-cased ``service:name``; ``None`` when the
+            pattern has no wildcard.
+    """
+
+    source: str
+    lowered: str
+    service: str
+    name: str
+    regex: re.Pattern[str] | None
+
+    def matches(self, action_lower: str) -> bool:
+        """Whether this pattern matches an already lower-cased action."""
+        if self.regex is None:
+            return action_lower == self.lowered
+        return self.regex.fullmatch(action_lower) is not None
+
+
+def compile_action_pattern(source: str) -> ActionPattern:
+    """Compile one ``Action``/``NotAction`` entry.
+
+    ``*`` alone matches every action. Otherwise the pattern is ``service:name``; wildcards may
+    appear in either part but never cross the colon (see docs/semantics.md, "Action
+    wildcards"). Text AWS accepts but that names no real action (``s3:``, commas, spaces) is
+    kept literally and simply matches nothing.
+
+    Raises:
+        PatternError: the pattern is not ``*`` and does not contain exactly one colon.
+    """
+    lowered = source.lower()
+    if lowered == "*":
+        return ActionPattern(source, lowered, "*", "*", _compile_source(".*"))
+    if lowered.count(":") != 1:
+        raise PatternError(
+            "an action must be `*` or `service:action` with exactly one colon"
+        )
+    service, name = lowered.split(":")
+    if not has_wildcard(lowered):
+        return ActionPattern(source, lowered, service, name, None)
+    regex = (
+        glob_to_regex(service, star="[^:]*", qmark="[^:]") + ":" + glob_to_regex(name)
+    )
+    return ActionPattern(source, lowered, service, name, _compile_source(regex))
+
+
+@attrs.frozen(slots=True)
+class ActionMatcher:
+    """All patterns of one ``Action`` or ``NotAction`` element, compiled together.
+
+    Literal patterns go in a set; wildcard patterns are joined into one alternation regex.
+    """
+
+    patterns: tuple[ActionPattern, ...]
+    literals: frozenset[str]
+    regex: re.Pattern[str] | None
+
+    @classmethod
+    def build(cls, patterns: Iterable[ActionPattern]) -> ActionMatcher:
+        """Compile the element's patterns into one matcher."""
+        pats = tuple(patterns)
+        literals = frozenset(p.lowered for p in pats if p.regex is None)
+        wild = [p.regex.pattern for p in pats if p.regex is not None]
+        regex = _compile_source("|".join(f"(?:{w})" for w in wild)) if wild else None
+        return cls(pats, literals, regex)
+
+    def matches(self, action_lower: str) -> bool:
+        """Whether any pattern matches the lower-cased action."""
+        if action_lower in self.literals:
+            return True
+        return self.regex is not None and self.regex.fullmatch(action_lower) is not None
+
+    def matching_pattern(self, action_lower: str) -> str | None:
+        """The first pattern (as written) that matches, for explanations."""
+        for p in self.patterns:
+            if p.matches(action_lower):
+                return p.source
+        return None
+
+
+# --------------------------------------------------------------------------------------
+# ARNs
+# --------------------------------------------------------------------------------------
+
+ArnKind = Literal["any", "exact", "prefix", "regex", "template"]
+_SEGMENT_STAR: Final = "[^:]*"
+_SEGMENT_QMARK: Final = "[^:]"
+SEGMENT_NAMES: Final = ("arn", "partition", "service", "region", "account", "resource")
+
+
+@attrs.frozen(slots=True)
+class ArnPattern:
+    """A compiled ARN pattern (a ``Resource`` entry or an ``ArnLike`` value).
+
+    Attributes:
+        source: as written.
+        kind: the cheapest tier that decides it.
+        literal: the whole ARN (``exact``), the text before the trailing ``*`` (``prefix``),
+            or the longest wildcard-free prefix (``regex``/``template``); used for indexing.
+        regex: the anchored matcher (``regex`` kind; also set for ``exact``/``prefix`` so
+            explanations can use one code path).
+        segments: the six segment globs after padding, for explanations.
+        head: regex source of the first five segments (``template`` kind).
+        template: the parsed resource part (``template`` kind).
+    """
+
+    source: str
+    kind: ArnKind
+    literal: str
+    regex: re.Pattern[str] | None
+    segments: tuple[str, ...]
+    head: str = ""
+    template: Template = ()
+
+    def match(self, value: str, context: Mapping[str, tuple[str, ...]]) -> bool | None:
+        """Match a full ARN string; ``None`` when a policy variable has no value."""
+        kind = self.kind
+        if kind == "exact":
+            return value == self.literal
+        if kind == "prefix":
+            return value.startswith(self.literal)
+        if kind == "any":
+            return True
+        if kind == "regex":
+            assert self.regex is not None
+            return self.regex.fullmatch(value) is not None
+        parts = [self.head]
+        for part in self.template:
+            if isinstance(part, Text):
+                parts.append(glob_to_regex(part.text))
+            elif isinstance(part, Lit):
+                parts.append(re.escape(part.text))
+            else:
+                resolved = resolve(part, context)
+                if resolved is UNRESOLVED:
+                    return None
+                assert isinstance(resolved, str)
+                parts.append(re.escape(resolved))  # substituted values are literal
+        return _compile_source("".join(parts)).fullmatch(value) is not None
+
+    def failed_segment(self, value: str) -> str | None:
+        """For explanations: the first segment of ``value`` this pattern rejects (``None`` if
+        the segments all match or ``value`` is not ARN-shaped)."""
+        parts = value.split(":", 5)
+        if len(parts) != 6:
+            return None
+        for name, glob, got in zip(SEGMENT_NAMES, self.segments, parts):
+            star = ".*" if name == "resource" else _SEGMENT_STAR
+            qmark = "." if name == "resource" else _SEGMENT_QMARK
+            if _compile_source(glob_to_regex(glob, star=star, qmark=qmark)).fullmatch(got) is None:
+                return name
+        return None
+
+
+def compile_arn_pattern(
+    source: str, *, fold_prefix: bool, variables: bool
+) -> ArnPattern:
+    """Compile a ``Resource`` entry (``fold_prefix=True``) or an ``ArnLike`` value.
+
+    Args:
+        source: the pattern as written.
+        fold_prefix: lower-case the partition, service and region (Resource matching; requests
+            always carry them in lower case). ``ArnLike`` is case-sensitive throughout.
+        variables: substitute policy variables (Version ``2012-10-17`` only).
+
+    Raises:
+        PatternError: not ``*`` and not an ARN pattern, or a variable outside the resource
+            part, or a malformed variable.
+    """
+    if source == "*":
+        return ArnPattern(source, "any", "", _compile_source(".*"), ("*",) * 6)
+    segs = source.split(":", 5)
+    if segs[0] != "arn":
+        raise PatternError("must be `*` or an ARN starting with `arn:`")
+    if len(segs) < 6:
+        if not segs[-1].endswith("*"):
+            raise PatternError(
+                "an ARN has six colon-separated fields"
+                " (`arn:partition:service:region:account-id:resource`); a shorter pattern is"
+                " accepted only when its last field ends in `*`"
+            )
+        segs = segs + ["*"] * (6 - len(segs))
+    if fold_prefix:
+        segs = [segs[0], segs[1].lower(), segs[2].lower(), segs[3].lower(), segs[4], segs[5]]
+    head_segments = segs[:5]
+    resource = segs[5]
+    if any("${" in s for s in head_segments[1:]) and variables:
+        raise PatternError(
+            "policy variables are allowed only in the resource part of an ARN"
+        )
+    head = ":".join(
+        glob_to_regex(s, star=_SEGMENT_STAR, qmark=_SEGMENT_QMARK) for s in head_segments
+    ) + ":"
+    head_literal = ":".join(head_segments) + ":"
+    head_wild = any(has_wildcard(s) for s in head_segments)
+    segments = tuple(segs)
+    if variables and "${" in resource:
+        try:
+            template = parse_template(resource)
+        except ValueError as exc:
+            raise PatternError(str(exc)) from None
+        if any(isinstance(p, Var) for p in template):
+            lead = template[0].text if isinstance(template[0], Text) else ""
+            literal = _literal_prefix(head_literal + lead)
+            return ArnPattern(source, "template", literal, None, segments, head, template)
+        # only escapes: fold them into a static regex
+        resource_regex = "".join(
+            glob_to_regex(p.text) if isinstance(p, Text) else re.escape(p.text)
+            for p in template
+        )
+        full = head + resource_regex
+        return ArnPattern(
+            source, "regex", _literal_prefix(head_literal), _compile_source(full), segments
+        )
+    full = head + glob_to_regex(resource)
+    regex = _compile_source(full)
+    whole = head_literal + resource
+    if not head_wild and not has_wildcard(resource):
+        return ArnPattern(source, "exact", whole, regex, segments)
+    if not head_wild and resource.endswith("*") and not has_wildcard(resource[:-1]):
+        return ArnPattern(source, "prefix", whole[:-1], regex, segments)
+    return ArnPattern(source, "regex", _literal_prefix(whole), regex, segments)
+
+
+def _literal_prefix(text: str) -> str:
+    """The wildcard-free prefix of ``text``: every string the pattern matches starts with it."""
+    for i, ch in enumerate(text):
+        if ch == "*" or ch == "?":
+            return text[:i]
+    return text

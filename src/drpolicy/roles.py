@@ -1,0 +1,225 @@
+"""Roles: a principal with its permission policies, trust policy and permissions boundary.
+
+A :class:`Role` is what :func:`drpolicy.is_allowed` and friends take where a catalog name
+goes. Build one from your own policy documents with :meth:`Role.from_policies`; the built-in
+DeepRacer roles come from :mod:`drpolicy.catalog`. A role is compiled when it is created
+(a malformed policy fails then, not at the first request) and is immutable afterwards, so one
+role object can answer any number of requests from any number of threads.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import attrs
+
+from drpolicy.errors import RequestError
+from drpolicy.evaluator import (
+    ALLOW,
+    CompiledPolicy,
+    PolicyIndex,
+    PolicySets,
+    check_resource,
+    compile_policy,
+    decide,
+    normalise_context,
+)
+from drpolicy.model import Decision, Policy
+from drpolicy.principals import Principal
+
+__all__ = ["DEFAULT_ACCOUNT_ID", "Role"]
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+DEFAULT_ACCOUNT_ID: Final = "123456789012"
+"""The account ID catalog roles live in unless another is asked for (AWS's documentation
+placeholder account)."""
+
+_ACCOUNT: Final = re.compile(r"\d{12}")
+_ROLE_NAME: Final = re.compile(r"[\w+=,.@-]{1,64}")
+_PATH: Final = re.compile(r"/(?:[\x21-\x7e]*/)?")
+
+PolicySource = Any  # JSON text, bytes, a mapping, a Policy or a CompiledPolicy
+
+
+@attrs.frozen(slots=True, eq=False, repr=False)
+class Role:
+    """An IAM role: its ARN, permission policies, trust policy and permissions boundary.
+
+    Roles compare and hash by identity (they are compiled objects). Create them with
+    :meth:`from_policies` or from the catalog (:func:`drpolicy.role`).
+
+    Attributes:
+        name: the role name (``AWSDeepRacerServiceRole``).
+        arn: the role ARN, path included.
+        policies: the permission (identity-based) policies.
+        trust_policy: the trust policy (the role's resource-based policy), or ``None``.
+        permission_boundary: the permissions boundary, or ``None``.
+        description: free text.
+    """
+
+    name: str
+    arn: str
+    policies: tuple[Policy, ...]
+    trust_policy: Policy | None = None
+    permission_boundary: Policy | None = None
+    description: str = ""
+    _identity: PolicyIndex = attrs.field(init=False)
+    _boundary: PolicyIndex | None = attrs.field(init=False)
+    _trust: PolicyIndex | None = attrs.field(init=False)
+    _principal: Principal = attrs.field(init=False)
+    _base_context: dict[str, tuple[str, ...]] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        set_ = object.__setattr__
+        set_(self, "_identity", PolicyIndex(
+            [compile_policy(p, "identity") for p in self.policies], "identity"
+        ))
+        set_(self, "_boundary", None if self.permission_boundary is None else PolicyIndex(
+            [compile_policy(self.permission_boundary, "permission_boundary")],
+            "permission_boundary",
+        ))
+        set_(self, "_trust", None if self.trust_policy is None else PolicyIndex(
+            [compile_policy(self.trust_policy, "trust")], "trust"
+        ))
+        principal = Principal.parse(self.arn)
+        if principal.kind != "role":
+            raise RequestError(f"`{self.arn}` is not a role ARN")
+        set_(self, "_principal", principal)
+        set_(self, "_base_context", principal.context())
+
+    def __repr__(self) -> str:
+        return f"<Role {self.name} {self.arn} ({len(self.policies)} policies)>"
+
+    @classmethod
+    def from_policies(
+        cls,
+        name: str,
+        policies: Iterable[PolicySource] | Mapping[str, PolicySource],
+        *,
+        trust_policy: PolicySource | None = None,
+        permission_boundary: PolicySource | None = None,
+        account_id: str = DEFAULT_ACCOUNT_ID,
+        path: str = "/",
+        description: str = "",
+    ) -> Role:
+        """Build a role from your own policy documents.
+
+        Args:
+            name: the role name.
+            policies: the permission policies: a mapping of policy name to document, or an
+                iterable of documents (named ``<name>/policy-<i>`` unless they are
+                :class:`Policy` objects, which keep their names). A document is JSON text,
+                bytes, a mapping or a :class:`Policy`.
+            trust_policy: the trust policy document, if any.
+            permission_boundary: the permissions boundary document, if any.
+            account_id: the 12-digit account the role lives in.
+            path: the role path (``/`` or ``/service-role/``); PassRole matches it.
+            description: free text.
+
+        Raises:
+            PolicyParseError: a document is malformed or has elements its type forbids.
+            RequestError: a bad name, account ID or path.
+
+        >>> r = Role.from_policies("reader", {"read": {"Version": "2012-10-17",
+        ...     "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+        ...                    "Resource": "arn:aws:s3:::data/*"}]}})
+        >>> r.is_allowed("s3:GetObject", "arn:aws:s3:::data/x.csv")
+        True
+        """
+        if not isinstance(name, str) or not _ROLE_NAME.fullmatch(name):
+            raise RequestError(f"invalid role name `{name}`")
+        if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
+            raise RequestError(f"invalid account ID `{account_id}`: expected 12 digits")
+        if not isinstance(path, str) or not _PATH.fullmatch(path):
+            raise RequestError(f"invalid role path `{path}`: it starts and ends with `/`")
+        if isinstance(policies, Mapping):
+            items = [(str(k), v) for k, v in policies.items()]
+        elif isinstance(policies, (str, bytes)):
+            raise RequestError("`policies` is a collection of documents, not one document")
+        else:
+            items = [
+                (_policy_name(v) or f"{name}/policy-{i}", v) for i, v in enumerate(policies)
+            ]
+        parsed = tuple(compile_policy(v, "identity", name=k).policy for k, v in items)
+        trust = None if trust_policy is None else compile_policy(
+            trust_policy, "trust", name=_policy_name(trust_policy) or f"{name}/trust"
+        ).policy
+        boundary = None if permission_boundary is None else compile_policy(
+            permission_boundary, "permission_boundary",
+            name=_policy_name(permission_boundary) or f"{name}/boundary",
+        ).policy
+        arn = f"arn:aws:iam::{account_id}:role{path}{name}"
+        return cls(name, arn, parsed, trust, boundary, description)
+
+    @property
+    def account_id(self) -> str:
+        """The account the role lives in."""
+        assert self._principal.account is not None
+        return self._principal.account
+
+    @property
+    def principal(self) -> Principal:
+        """A session of this role, as the caller of a request."""
+        return self._principal
+
+    def context_for(self, context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+        """The request context: what AWS derives from a session of this role
+        (``aws:PrincipalArn``...) overlaid with ``context`` (which wins)."""
+        if not context:
+            return self._base_context
+        merged = dict(self._base_context)
+        merged.update(normalise_context(context))
+        return merged
+
+    def is_allowed(
+        self, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Whether this role's own policies allow the request (see :func:`drpolicy.is_allowed`)."""
+        ctx = self.context_for(context)
+        check_resource(resource)
+        if self._identity.decide(action, resource, ctx) != ALLOW:
+            return False
+        boundary = self._boundary
+        return boundary is None or boundary.decide(action, resource, ctx) == ALLOW
+
+    def evaluate(
+        self, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> Decision:
+        """The full :class:`Decision` for a request by a session of this role."""
+        ctx = self.context_for(context)
+        check_resource(resource)
+        sets = PolicySets(identity=self._identity, boundary=self._boundary)
+        return decide(sets, self._principal, action, resource, ctx, resource_account=None)
+
+    def assume_decision(
+        self,
+        principal: str | Principal,
+        context: Mapping[str, Any] | None = None,
+        *,
+        action: str = "sts:AssumeRole",
+        identity_policies: PolicyIndex | None = None,
+    ) -> Decision:
+        """Whether ``principal`` may assume this role, per its trust policy.
+
+        The trust policy is this role's resource-based policy: it must name the caller (or,
+        together with the caller's identity policies, its account).
+        """
+        caller = Principal.parse(principal)
+        ctx = dict(caller.context())
+        ctx.update(normalise_context(context))
+        sets = PolicySets(identity=identity_policies, resource=self._trust, resource_type="trust")
+        return decide(sets, caller, action, self.arn, ctx, resource_account=self.account_id)
+
+
+def _policy_name(source: object) -> str | None:
+    if isinstance(source, Policy):
+        return source.name
+    if isinstance(source, CompiledPolicy):
+        return source.policy.name
+    return None
