@@ -51,6 +51,20 @@ def role(name: str | Role, *, account_id: str = DEFAULT_ACCOUNT_ID) -> Role:
     return load_role(name, account_id)
 
 
+def _subject(role: object) -> Any:
+    """A catalog name resolves through the catalog; a :class:`Role` (or a loaded account's
+    user, or anything with the same ``is_allowed``/``evaluate`` methods) is used as is."""
+    if isinstance(role, str):
+        return load_role(role)
+    if isinstance(role, Role) or (
+        callable(getattr(role, "is_allowed", None)) and callable(getattr(role, "evaluate", None))
+    ):
+        return role
+    raise RequestError(
+        f"a role is a catalog name or a drpolicy.Role, not {type(role).__name__}"
+    )
+
+
 def is_allowed(
     role: str | Role,
     action: str,
@@ -93,8 +107,7 @@ def is_allowed(
         hit = decision_cache.get(key)
         if hit is not None:
             return hit
-    r = role if isinstance(role, Role) else load_role(role)
-    answer = r.is_allowed(action, resource, context)
+    answer = _subject(role).is_allowed(action, resource, context)
     if key is not None:
         decision_cache.put(key, answer)
     return answer
@@ -117,8 +130,7 @@ def evaluate(
     >>> d.decision, [str(r) for r in d.reasons]
     ('Allowed', ['identity:AWSDeepRacerRoboMakerAccessRolePolicy: Statement[2]'])
     """
-    r = role if isinstance(role, Role) else load_role(role)
-    return r.evaluate(action, resource, context)
+    return _subject(role).evaluate(action, resource, context)
 
 
 def can_assume(

@@ -29,6 +29,7 @@ from drpolicy._wildcard import (
     compile_action_pattern,
     compile_arn_pattern,
 )
+from drpolicy._wildcard import _compile_source as _compile_regex
 from drpolicy.conditions import CompiledCondition, ConditionEvaluationError, compile_condition
 from drpolicy.errors import RequestError
 from drpolicy.arn import parse_arn
@@ -220,14 +221,23 @@ def _compile_statement(
 
 
 class _ResourceIndex:
-    """Statements of one effect for one action, indexed by resource pattern."""
+    """Statements of one effect for one action, indexed by resource pattern.
 
-    __slots__ = ("always", "exact", "buckets", "scan", "empty")
+    * ``always``: statements with ``Resource: "*"``;
+    * ``exact``: wildcard-free ARNs, in a dict;
+    * ``buckets``: wildcard ARNs keyed by their literal prefix, grouped by prefix length
+      (longest first); each entry holds one matcher per statement (its patterns with that
+      prefix joined into one regex), or ``None`` when the prefix alone decides the match;
+    * ``scan``: the rest (NotResource, trust statements without Resource, patterns with
+      policy variables or too short a literal prefix to index).
+    """
+
+    __slots__ = ("always", "always_plain", "always_cond", "exact", "buckets", "scan", "empty")
 
     def __init__(self, stmts: Sequence[_Stmt]) -> None:
         always: list[_Stmt] = []
-        exact: dict[str, list[_Stmt]] = {}
-        buckets: dict[int, dict[str, list[tuple[ArnPattern, _Stmt]]]] = {}
+        exact: dict[str, dict[int, _Stmt]] = {}
+        grouped: dict[tuple[int, str], dict[int, tuple[_Stmt, list[ArnPattern]]]] = {}
         scan: list[tuple[ArnPattern | None, _Stmt]] = []
         for s in stmts:
             if s.patterns is None:
@@ -238,18 +248,23 @@ class _ResourceIndex:
                 continue
             for p in s.patterns:
                 if p.kind == "exact":
-                    exact.setdefault(p.literal, []).append(s)
-                elif len(p.literal) > len("arn:"):
-                    n = len(p.literal)
-                    buckets.setdefault(n, {}).setdefault(p.literal, []).append((p, s))
+                    exact.setdefault(p.literal, {})[s.order] = s
+                elif p.kind != "template" and len(p.literal) > len("arn:"):
+                    key = (len(p.literal), p.literal)
+                    grouped.setdefault(key, {}).setdefault(s.order, (s, []))[1].append(p)
                 else:
                     scan.append((p, s))
+        buckets: dict[int, dict[str, tuple[tuple[Any, _Stmt], ...]]] = {}
+        for (n, prefix), per_stmt in grouped.items():
+            buckets.setdefault(n, {})[prefix] = tuple(
+                (_joined_matcher(pats), stmt) for stmt, pats in per_stmt.values()
+            )
         self.always = tuple(always)
-        self.exact = {k: tuple(v) for k, v in exact.items()}
-        # longest prefixes first: more selective buckets are tried first
-        self.buckets = tuple(
-            (n, {k: tuple(v) for k, v in d.items()}) for n, d in sorted(buckets.items(), reverse=True)
-        )
+        # any_applies tries unconditional statements first and conditional `*` ones last
+        self.always_plain = tuple(s for s in always if not s.conditions)
+        self.always_cond = tuple(s for s in always if s.conditions)
+        self.exact = {k: tuple(v.values()) for k, v in exact.items()}
+        self.buckets = tuple(sorted(buckets.items(), reverse=True))
         self.scan = tuple(scan)
         self.empty = not (always or exact or buckets or scan)
 
@@ -270,8 +285,8 @@ class _ResourceIndex:
         for n, table in self.buckets:
             entries = table.get(resource[:n])
             if entries:
-                for p, s in entries:
-                    if p.kind == "prefix" or p.match(resource, context):
+                for match, s in entries:
+                    if match is None or match(resource) is not None:
                         out.append(s)
         for p, s in self.scan:
             if p is not None:
@@ -287,6 +302,63 @@ class _ResourceIndex:
                 if s.deny:
                     out.append(s)
         return out
+
+    def any_applies(self, resource: str, context: Context) -> bool:
+        """Whether some statement applies in full (resource and conditions), stopping at the
+        first. Fails closed like :meth:`candidates`: erroring Denies apply, erroring Allows
+        do not. Only for statements without Principal elements."""
+        if self.always_plain:
+            return True
+        hit = self.exact.get(resource)
+        if hit:
+            for s in hit:
+                if _holds(s, context):
+                    return True
+        for n, table in self.buckets:
+            entries = table.get(resource[:n])
+            if entries:
+                for match, s in entries:
+                    if (match is None or match(resource) is not None) and _holds(s, context):
+                        return True
+        for p, s in self.scan:
+            if p is not None:
+                if p.match(resource, context) and _holds(s, context):
+                    return True
+                continue
+            try:
+                applies = s.resource_applies(resource, context)
+            except ConditionEvaluationError:
+                applies = s.deny
+            if applies and _holds(s, context):
+                return True
+        for s in self.always_cond:
+            if _holds(s, context):
+                return True
+        return False
+
+
+def _holds(s: _Stmt, context: Context) -> bool:
+    """Whether ``s``'s conditions hold; an erroring statement holds iff it is a Deny."""
+    if not s.conditions:
+        return True
+    try:
+        for clause in s.conditions:
+            if not clause(context):
+                return False
+        return True
+    except ConditionEvaluationError:
+        return s.deny
+
+
+def _joined_matcher(patterns: Sequence[ArnPattern]) -> Any:
+    """One matcher for a statement's patterns that share a literal prefix: ``None`` when the
+    prefix decides (a ``prefix``-kind pattern is among them), else one regex's fullmatch."""
+    if any(p.kind == "prefix" for p in patterns):
+        return None
+    sources = [p.regex.pattern for p in patterns if p.regex is not None]
+    if len(sources) == 1:
+        return _compile_regex(sources[0]).fullmatch
+    return _compile_regex("|".join(f"(?:{src})" for src in sources)).fullmatch
 
 
 class _Group:
@@ -373,29 +445,17 @@ class PolicyIndex:
         return group
 
     def decide(self, action: str, resource: str, context: Context) -> int:
-        """Fast path for policies without principals: ``DENY``, ``ALLOW`` or ``NONE``."""
+        """Fast path for policies without principals: ``DENY``, ``ALLOW`` or ``NONE``.
+
+        Stops at the first applicable Deny, then at the first applicable Allow.
+        """
         group = self._groups.get(action) or self._build_group(action)
         deny = group.deny
-        if not deny.empty:
-            for s in deny.candidates(resource, context):
-                if not s.conditions:
-                    return DENY
-                try:
-                    if s.conditions_hold(context):
-                        return DENY
-                except ConditionEvaluationError:
-                    return DENY  # an erroring Deny applies (fail closed)
+        if not deny.empty and deny.any_applies(resource, context):
+            return DENY
         allow = group.allow
-        if allow.empty:
-            return NONE
-        for s in allow.candidates(resource, context):
-            if not s.conditions:
-                return ALLOW
-            try:
-                if s.conditions_hold(context):
-                    return ALLOW
-            except ConditionEvaluationError:
-                continue  # an erroring Allow never grants
+        if not allow.empty and allow.any_applies(resource, context):
+            return ALLOW
         return NONE
 
     def scan(
