@@ -107,7 +107,7 @@ def is_allowed(
         hit = decision_cache.get(key)
         if hit is not None:
             return hit
-    answer = _subject(role).is_allowed(action, resource, context)
+    answer: bool = _subject(role).is_allowed(action, resource, context)
     if key is not None:
         decision_cache.put(key, answer)
     return answer
@@ -130,7 +130,8 @@ def evaluate(
     >>> d.decision, [str(r) for r in d.reasons]
     ('Allowed', ['identity:AWSDeepRacerRoboMakerAccessRolePolicy: Statement[2]'])
     """
-    return _subject(role).evaluate(action, resource, context)
+    decision: Decision = _subject(role).evaluate(action, resource, context)
+    return decision
 
 
 def can_assume(

@@ -306,6 +306,7 @@ def compile_arn_pattern(
         resource_regex = "".join(
             glob_to_regex(p.text) if isinstance(p, Text) else re.escape(p.text)
             for p in template
+            if not isinstance(p, Var)
         )
         full = head + resource_regex
         return ArnPattern(

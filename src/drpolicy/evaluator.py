@@ -31,7 +31,7 @@ from drpolicy._wildcard import (
 )
 from drpolicy._wildcard import _compile_source as _compile_regex
 from drpolicy.conditions import CompiledCondition, ConditionEvaluationError, compile_condition
-from drpolicy.errors import RequestError
+from drpolicy.errors import InvalidArnError, RequestError
 from drpolicy.arn import parse_arn
 from drpolicy.model import (
     Decision,
@@ -551,14 +551,16 @@ def check_resource(resource: object) -> str:
     Raises:
         InvalidArnError: not an ARN (see :func:`drpolicy.arn.parse_arn`).
     """
+    if not isinstance(resource, str):
+        raise InvalidArnError(resource, f"expected a string, got {type(resource).__name__}")
     if resource in _checked_resources:
-        return resource  # type: ignore[return-value]
+        return resource
     if resource != "*":
         parse_arn(resource)
     if len(_checked_resources) > 65536:
         _checked_resources.clear()
-    _checked_resources.add(resource)  # type: ignore[arg-type]
-    return resource  # type: ignore[return-value]
+    _checked_resources.add(resource)
+    return resource
 
 
 def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:

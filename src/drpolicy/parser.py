@@ -183,12 +183,12 @@ def parse_policy(
             name,
         )
     errs = _Collector()
-    policy = _parse_document(document, name, errs)
-    if policy is not None and policy_type is not None:
-        errs.problems.extend(check_policy_type(policy, policy_type))
-    if errs.problems or policy is None:
+    parsed = _parse_document(document, name, errs)
+    if parsed is not None and policy_type is not None:
+        errs.problems.extend(check_policy_type(parsed, policy_type))
+    if errs.problems or parsed is None:
         raise PolicyParseError.from_problems(errs.problems, name or _doc_id(document))
-    return policy
+    return parsed
 
 
 load_policy = parse_policy
@@ -241,7 +241,7 @@ def _parse_document(document: object, name: str | None, errs: _Collector) -> Pol
         stmt = _parse_statement(item, index, path, variables, errs)
         if stmt is not None:
             statements.append(stmt)
-    return Policy(name or doc_id or "policy", tuple(statements), version, doc_id)  # type: ignore[arg-type]
+    return Policy(name or doc_id or "policy", tuple(statements), version, doc_id)
 
 
 def _unknown(key: str, known: tuple[str, ...], what: str) -> str:

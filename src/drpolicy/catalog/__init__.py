@@ -51,7 +51,7 @@ def roles() -> tuple[str, ...]:
 def role_document(name: str) -> dict[str, Any]:
     """The raw data file of a catalog role (policies, aliases, source)."""
     canonical = _canonical(name)
-    text = resources.files(__name__).joinpath("data", f"{canonical}.json").read_text("utf-8")
+    text = resources.files(__name__).joinpath("data").joinpath(f"{canonical}.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 
