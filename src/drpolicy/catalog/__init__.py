@@ -71,7 +71,6 @@ def _canonical(name: object) -> str:
     raise CatalogError(name, [*ROLE_NAMES, *ALIASES])
 
 
-@functools.lru_cache(maxsize=64)
 def load_role(name: str, account_id: str = DEFAULT_ACCOUNT_ID) -> Role:
     """A catalog role, compiled (cached: the same object for the same arguments).
 
@@ -85,6 +84,16 @@ def load_role(name: str, account_id: str = DEFAULT_ACCOUNT_ID) -> Role:
     >>> load_role("sagemaker").arn
     'arn:aws:iam::123456789012:role/service-role/AWSDeepRacerSageMakerAccessRole'
     """
+    canonical = _canonical(name)
+    if not isinstance(account_id, str):
+        from drpolicy.errors import RequestError
+
+        raise RequestError(f"invalid account ID `{account_id!r}`: expected 12 digits")
+    return _load(canonical, account_id)
+
+
+@functools.lru_cache(maxsize=64)
+def _load(name: str, account_id: str) -> Role:
     doc = role_document(name)
     return Role.from_policies(
         doc["name"],
