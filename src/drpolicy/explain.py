@@ -674,7 +674,8 @@ def _trace(
         principal = _principal_check(s, caller, has_boundary)
         if not principal.matched:
             return StatementExplanation(
-                s.ref, effect, False, "principal-mismatch", principal.note, action, res,
+                s.ref, effect, False, "principal-mismatch",
+                f"{principal.element} {principal.note}", action, res,
                 principal, error=error, missing_context=missing,
             )
     conditions = tuple(_condition_check(c, ctx) for c in s.conditions)
@@ -793,38 +794,36 @@ def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> Principal
     who = caller.arn or caller.name or caller.kind
     if s.principal is not None:
         note = (
-            f"Principal names the caller ({_HOW[how]})" if how is not None
-            else f"Principal does not name the caller `{who}`"
+            f"names the caller {_HOW[how]}" if how is not None
+            else f"does not name the caller `{who}`"
         )
         return PrincipalCheck("Principal", s.principal.to_json(), how is not None, how, None, note)
     named = match_principal(s.not_principal, caller)
     if how is not None and named is not None:
         note = (
-            "a Deny with NotPrincipal applies to every IAM principal that has a permissions"
-            " boundary"
+            f"names the caller {_HOW[named]}, but a Deny with NotPrincipal applies to every IAM"
+            " principal that has a permissions boundary"
         )
     elif how is not None:
-        note = "NotPrincipal does not name the caller, so the statement applies"
+        note = "does not name the caller, so the statement applies to it"
     else:
-        note = f"the caller is excluded by NotPrincipal ({_HOW[named]})" if named else (
-            "the caller is excluded by NotPrincipal"
-        )
+        note = f"names the caller {_HOW[named]}, so the statement does not apply to it"
     return PrincipalCheck(
         "NotPrincipal", s.not_principal.to_json(), how is not None, how, named, note
     )
 
 
 _HOW: Final[Mapping[str | None, str]] = {
-    None: "not named",
-    "wildcard": "as everyone, `*`",
+    None: "",
+    "wildcard": "as everyone (`*`)",
     "account": "through its account",
-    "user": "as the user, by ARN",
-    "role": "as the role, by ARN",
-    "session": "as the role session, by ARN",
-    "federated-user": "as the federated user, by ARN",
+    "user": "by its user ARN",
+    "role": "by its role ARN",
+    "session": "by its session ARN",
+    "federated-user": "by its federated-user ARN",
     "service": "as the service principal",
-    "federated": "as the identity provider",
-    "canonical-user": "as the canonical user",
+    "federated": "as its identity provider",
+    "canonical-user": "as its canonical user",
 }
 
 
