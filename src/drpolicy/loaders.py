@@ -38,7 +38,7 @@ import types
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, Protocol, TypeVar, get_args
 
 import attrs
 
@@ -211,7 +211,10 @@ def _document_source(value: object, where: str) -> Any:
         text = value.strip()
         if text.startswith("{"):
             return text
-        decoded = urllib.parse.unquote(text, errors="strict")
+        try:
+            decoded = urllib.parse.unquote(text, errors="strict")
+        except UnicodeDecodeError as exc:
+            raise LoaderError(where, f"URL-encoded text that is not UTF-8: {exc.reason}") from None
         if decoded.lstrip().startswith("{"):
             return decoded
         raise LoaderError(where, "a policy document string must be JSON or URL-encoded JSON")
@@ -223,8 +226,6 @@ def _document_source(value: object, where: str) -> Any:
 def _parse(source: Any, name: str, policy_type: PolicyType | None, where: str) -> Policy:
     try:
         return parse_policy(source, name=name, policy_type=policy_type)
-    except UnicodeDecodeError as exc:  # URL-decoding produced invalid UTF-8
-        raise LoaderError(where, f"not UTF-8 text: {exc.reason}") from None
     except PolicyParseError as exc:
         raise LoaderError(where, str(exc)) from exc
 
@@ -518,26 +519,33 @@ class Account:
         role = _find(self.roles, name_or_arn)
         user = _find(self.users, name_or_arn)
         if role is not None and user is not None:
-            err = CatalogError(name_or_arn, (role.arn, user.arn))
-            err.args = (
+            raise _lookup_error(
+                name_or_arn,
+                (role.arn, user.arn),
                 f"`{name_or_arn}` is both a role and a user in account {self.account_id}:"
                 f" pass the ARN ({role.arn} or {user.arn})",
             )
-            raise err
         if role is not None:
             return role
         if user is not None:
             return user
-        known = [*self.roles, *self.users]
-        err = CatalogError(name_or_arn, known)
-        err.args = (
+        raise _lookup_error(
+            name_or_arn,
+            (*self.roles, *self.users),
             f"unknown role or user `{name_or_arn}` in account {self.account_id}: known roles"
             f" are {_listing(self.roles)}; known users are {_listing(self.users)}",
         )
-        raise err
 
 
-def _find(entities: Mapping[str, Any], key: object) -> Any:
+class _HasArn(Protocol):
+    @property
+    def arn(self) -> str: ...
+
+
+_E = TypeVar("_E", bound=_HasArn)
+
+
+def _find(entities: Mapping[str, _E], key: object) -> _E | None:
     if not isinstance(key, str):
         return None
     if key in entities:
@@ -559,10 +567,17 @@ def _listing(entities: Mapping[str, Any]) -> str:
 
 
 def _unknown(key: object, kind: str, account_id: str, entities: Mapping[str, Any]) -> CatalogError:
-    err = CatalogError(key, tuple(entities))
-    err.args = (
+    return _lookup_error(
+        key,
+        tuple(entities),
         f"unknown {kind} `{key}` in account {account_id}: known {kind}s are {_listing(entities)}",
     )
+
+
+def _lookup_error(key: object, known: Sequence[str], message: str) -> CatalogError:
+    """A :class:`CatalogError` (``name``, ``known``) with a message about a loaded account."""
+    err = CatalogError(key, known)
+    err.args = (message,)
     return err
 
 
@@ -578,7 +593,7 @@ def load_account(source: Any, *, missing_managed: MissingManaged = "error") -> A
 
     Args:
         source: a path (``str`` or path-like) to the saved output, that output as JSON text
-            or bytes (a ``str`` starting with ``{`` is taken as JSON text), or the decoded
+            or bytes (a ``str`` starting with ``{`` or ``[`` is JSON text), or the decoded
             mapping.
         missing_managed: ``"error"`` (default): a managed policy attached to a user, group or
             role but absent from ``Policies`` (exports made with ``--filter`` leave AWS-managed
@@ -610,7 +625,7 @@ def _read_export(source: Any) -> tuple[Mapping[str, Any], str]:
         except UnicodeDecodeError as exc:
             raise LoaderError("export", f"not UTF-8 text: {exc.reason}") from None
         return _decode_export(text, "export"), "export"
-    if isinstance(source, str) and source.lstrip().startswith("{"):
+    if isinstance(source, str) and source.lstrip()[:1] in ("{", "["):
         return _decode_export(source, "export"), "export"
     if isinstance(source, (str, os.PathLike)):
         file = _as_path(source, "account export")
@@ -698,7 +713,9 @@ class _Loader:
             raise LoaderError(f"{where}.{key}", f"expected a non-empty string, not {_kind(value)}")
         return value
 
-    def arn(self, entry: Mapping[str, Any], where: str, kind: str, name_key: str) -> tuple[str, str, str]:
+    def arn(
+        self, entry: Mapping[str, Any], where: str, kind: str, name_key: str
+    ) -> tuple[str, str, str]:
         """Check ``Arn`` against the entity's name and ``Path``; return (arn, name, path)."""
         name = self.string(entry, name_key, where)
         arn = self.string(entry, "Arn", where)
@@ -707,7 +724,9 @@ class _Loader:
             raise LoaderError(f"{where}.Arn", f"`{arn}` is not an IAM {kind} ARN")
         path = entry.get("Path", m.group("path"))
         if not isinstance(path, str) or not _PATH.fullmatch(path):
-            raise LoaderError(f"{where}.Path", f"invalid path `{path}`: it starts and ends with `/`")
+            raise LoaderError(
+                f"{where}.Path", f"invalid path `{path}`: it starts and ends with `/`"
+            )
         if m.group("name") != name or m.group("path") != path:
             raise LoaderError(
                 f"{where}.Arn",
@@ -765,7 +784,9 @@ class _Loader:
         flagged = [(w, v) for w, v in versions if v.get("IsDefaultVersion") is True]
         if default_id is not None:
             if not isinstance(default_id, str):
-                raise LoaderError(f"{where}.DefaultVersionId", f"expected a string, not {_kind(default_id)}")
+                raise LoaderError(
+                    f"{where}.DefaultVersionId", f"expected a string, not {_kind(default_id)}"
+                )
             by_id = [(w, v) for w, v in versions if v.get("VersionId") == default_id]
             if not by_id:
                 raise LoaderError(
@@ -773,7 +794,9 @@ class _Loader:
                     f"no version `{default_id}` (the DefaultVersionId)",
                 )
             if len(by_id) > 1:
-                raise LoaderError(f"{where}.PolicyVersionList", f"version `{default_id}` appears twice")
+                raise LoaderError(
+                    f"{where}.PolicyVersionList", f"version `{default_id}` appears twice"
+                )
             if flagged and [w for w, _ in flagged] != [by_id[0][0]]:
                 marked = ", ".join(f"`{v.get('VersionId')}`" for _, v in flagged)
                 raise LoaderError(
@@ -797,7 +820,10 @@ class _Loader:
             arn = self.string(item, "PolicyArn", path)
             policy = self.managed.get(arn)
             if policy is None:
-                message = f"managed policy `{arn}` attached to {owner} is not in the export's Policies list"
+                message = (
+                    f"managed policy `{arn}` attached to {owner} is not in the export's"
+                    " Policies list"
+                )
                 if self.missing == "error":
                     raise LoaderError(
                         f"{path}.PolicyArn",
