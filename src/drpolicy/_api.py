@@ -95,18 +95,17 @@ def is_allowed(
     ...            context={"iam:PassedToService": "robomaker.amazonaws.com"})
     False
     """
-    if context is None:
-        key: Any = (role, action, resource)
-    else:
-        try:
-            key = (role, action, resource, freeze_context(context))
-            hash(key)
-        except (TypeError, AttributeError):
-            key = None
-    if key is not None:
+    try:
+        key: Any = (
+            (role, action, resource)
+            if context is None
+            else (role, action, resource, freeze_context(context))
+        )
         hit = decision_cache.get(key)
-        if hit is not None:
-            return hit
+    except (TypeError, AttributeError):  # unhashable input: let validation report it
+        key = hit = None
+    if hit is not None:
+        return hit
     answer: bool = _subject(role).is_allowed(action, resource, context)
     if key is not None:
         decision_cache.put(key, answer)

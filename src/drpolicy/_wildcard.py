@@ -91,31 +91,51 @@ def _compile_source(source: str) -> re.Pattern[str]:
 # --------------------------------------------------------------------------------------
 
 
+class _LazyRegex:
+    """Mixin: a regex compiled from ``regex_source`` on first use (policies with thousands of
+    statements compile fast; most patterns are only ever used through the index)."""
+
+    __slots__ = ()
+
+    @property
+    def regex(self) -> re.Pattern[str] | None:
+        """The compiled, anchored matcher (``None`` when there is no regex source)."""
+        compiled: re.Pattern[str] | None = self._compiled  # type: ignore[attr-defined]
+        if compiled is None and self.regex_source is not None:  # type: ignore[attr-defined]
+            compiled = _compile_source(self.regex_source)  # type: ignore[attr-defined]
+            object.__setattr__(self, "_compiled", compiled)
+        return compiled
+
+
 @attrs.frozen(slots=True)
-class ActionPattern:
+class ActionPattern(_LazyRegex):
     """One action pattern, lower-cased and split for indexing.
 
     Attributes:
         source: as written in the policy.
+        lowered: the whole pattern lower-cased.
         service: the lower-cased service prefix (may hold wildcards).
         name: the lower-cased action name (may hold wildcards).
-        regex: compiled matcher for the whole lower-cased ``service:name``; ``None`` when the
-            pattern has no wildcard.
+        regex_source: regex for the whole lower-cased ``service:name``; ``None`` when the
+            pattern has no wildcard (then :attr:`regex` is ``None`` too).
     """
 
     source: str
     lowered: str
     service: str
     name: str
-    regex: re.Pattern[str] | None
+    regex_source: str | None
+    _compiled: re.Pattern[str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def matches(self, action_lower: str) -> bool:
         """Whether this pattern matches an already lower-cased action."""
-        if self.regex is None:
+        regex = self.regex
+        if regex is None:
             return action_lower == self.lowered
-        return self.regex.fullmatch(action_lower) is not None
+        return regex.fullmatch(action_lower) is not None
 
 
+@functools.lru_cache(maxsize=65536)
 def compile_action_pattern(source: str) -> ActionPattern:
     """Compile one ``Action``/``NotAction`` entry.
 
@@ -129,7 +149,7 @@ def compile_action_pattern(source: str) -> ActionPattern:
     """
     lowered = source.lower()
     if lowered == "*":
-        return ActionPattern(source, lowered, "*", "*", _compile_source(".*"))
+        return ActionPattern(source, lowered, "*", "*", ".*")
     if lowered.count(":") != 1:
         raise PatternError(
             "an action must be `*` or `service:action` with exactly one colon"
@@ -140,11 +160,11 @@ def compile_action_pattern(source: str) -> ActionPattern:
     regex = (
         glob_to_regex(service, star="[^:]*", qmark="[^:]") + ":" + glob_to_regex(name)
     )
-    return ActionPattern(source, lowered, service, name, _compile_source(regex))
+    return ActionPattern(source, lowered, service, name, regex)
 
 
 @attrs.frozen(slots=True)
-class ActionMatcher:
+class ActionMatcher(_LazyRegex):
     """All patterns of one ``Action`` or ``NotAction`` element, compiled together.
 
     Literal patterns go in a set; wildcard patterns are joined into one alternation regex.
@@ -152,22 +172,24 @@ class ActionMatcher:
 
     patterns: tuple[ActionPattern, ...]
     literals: frozenset[str]
-    regex: re.Pattern[str] | None
+    regex_source: str | None
+    _compiled: re.Pattern[str] | None = attrs.field(default=None, eq=False, repr=False)
 
     @classmethod
     def build(cls, patterns: Iterable[ActionPattern]) -> ActionMatcher:
-        """Compile the element's patterns into one matcher."""
+        """Combine the element's patterns into one matcher."""
         pats = tuple(patterns)
-        literals = frozenset(p.lowered for p in pats if p.regex is None)
-        wild = [p.regex.pattern for p in pats if p.regex is not None]
-        regex = _compile_source("|".join(f"(?:{w})" for w in wild)) if wild else None
-        return cls(pats, literals, regex)
+        literals = frozenset(p.lowered for p in pats if p.regex_source is None)
+        wild = [p.regex_source for p in pats if p.regex_source is not None]
+        source = "|".join(f"(?:{w})" for w in wild) if wild else None
+        return cls(pats, literals, source)
 
     def matches(self, action_lower: str) -> bool:
         """Whether any pattern matches the lower-cased action."""
         if action_lower in self.literals:
             return True
-        return self.regex is not None and self.regex.fullmatch(action_lower) is not None
+        regex = self.regex
+        return regex is not None and regex.fullmatch(action_lower) is not None
 
     def matching_pattern(self, action_lower: str) -> str | None:
         """The first pattern (as written) that matches, for explanations."""
@@ -188,7 +210,7 @@ SEGMENT_NAMES: Final = ("arn", "partition", "service", "region", "account", "res
 
 
 @attrs.frozen(slots=True)
-class ArnPattern:
+class ArnPattern(_LazyRegex):
     """A compiled ARN pattern (a ``Resource`` entry or an ``ArnLike`` value).
 
     Attributes:
@@ -196,8 +218,8 @@ class ArnPattern:
         kind: the cheapest tier that decides it.
         literal: the whole ARN (``exact``), the text before the trailing ``*`` (``prefix``),
             or the longest wildcard-free prefix (``regex``/``template``); used for indexing.
-        regex: the anchored matcher (``regex`` kind; also set for ``exact``/``prefix`` so
-            explanations can use one code path).
+        regex_source: the anchored regex (every kind but ``template``); :attr:`regex` is it
+            compiled, on first use.
         segments: the six segment globs after padding, for explanations.
         head: regex source of the first five segments (``template`` kind).
         template: the parsed resource part (``template`` kind).
@@ -206,10 +228,11 @@ class ArnPattern:
     source: str
     kind: ArnKind
     literal: str
-    regex: re.Pattern[str] | None
+    regex_source: str | None
     segments: tuple[str, ...]
     head: str = ""
     template: Template = ()
+    _compiled: re.Pattern[str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def match(self, value: str, context: Mapping[str, tuple[str, ...]]) -> bool | None:
         """Match a full ARN string; ``None`` when a policy variable has no value."""
@@ -221,8 +244,9 @@ class ArnPattern:
         if kind == "any":
             return True
         if kind == "regex":
-            assert self.regex is not None
-            return self.regex.fullmatch(value) is not None
+            regex = self.regex
+            assert regex is not None
+            return regex.fullmatch(value) is not None
         parts = [self.head]
         for part in self.template:
             if isinstance(part, Text):
@@ -251,6 +275,7 @@ class ArnPattern:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def compile_arn_pattern(
     source: str, *, fold_prefix: bool, variables: bool
 ) -> ArnPattern:
@@ -267,7 +292,7 @@ def compile_arn_pattern(
             part, or a malformed variable.
     """
     if source == "*":
-        return ArnPattern(source, "any", "", _compile_source(".*"), ("*",) * 6)
+        return ArnPattern(source, "any", "", ".*", ("*",) * 6)
     segs = source.split(":", 5)
     if segs[0] != "arn":
         raise PatternError("must be `*` or an ARN starting with `arn:`")
@@ -309,11 +334,8 @@ def compile_arn_pattern(
             if not isinstance(p, Var)
         )
         full = head + resource_regex
-        return ArnPattern(
-            source, "regex", _literal_prefix(head_literal), _compile_source(full), segments
-        )
-    full = head + glob_to_regex(resource)
-    regex = _compile_source(full)
+        return ArnPattern(source, "regex", _literal_prefix(head_literal), full, segments)
+    regex = head + glob_to_regex(resource)
     whole = head_literal + resource
     if not head_wild and not has_wildcard(resource):
         return ArnPattern(source, "exact", whole, regex, segments)

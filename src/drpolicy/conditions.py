@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import functools
 import ipaddress
 import re
 from collections.abc import Callable, Mapping
@@ -220,6 +221,29 @@ def _compare_arn(request: str, pattern: ArnPattern) -> bool:
     return bool(pattern.match(request, {}))
 
 
+class _LazyGlob:
+    """A StringLike value, compiled to a regex on first comparison."""
+
+    __slots__ = ("glob", "_regex")
+
+    def __init__(self, glob: str) -> None:
+        self.glob = glob
+        self._regex: re.Pattern[str] | None = None
+
+    def fullmatch(self, text: str) -> re.Match[str] | None:
+        regex = self._regex
+        if regex is None:
+            regex = self._regex = compile_glob(self.glob)
+        return regex.fullmatch(text)
+
+    def __repr__(self) -> str:
+        return f"<glob {self.glob!r}>"
+
+
+def _lazy_glob(text: str) -> _LazyGlob:
+    return _LazyGlob(text)
+
+
 def _identity(text: str) -> str:
     return text
 
@@ -238,7 +262,7 @@ FAMILIES: Final[Mapping[str, _Family]] = {
         "String", _lower, lambda r, p: r.lower() == p, True
     ),
     "StringLike": _Family(
-        "String", compile_glob, lambda r, p: p.fullmatch(r) is not None, True
+        "String", _lazy_glob, lambda r, p: p.fullmatch(r) is not None, True
     ),
     "NumericEquals": _Family("Numeric", _parse_decimal, lambda r, p: _request_decimal(r) == p, False),
     "NumericLessThan": _Family("Numeric", _parse_decimal, lambda r, p: _request_decimal(r) < p, False),
@@ -433,6 +457,10 @@ class CompiledCondition:
     _family: _Family
     _static: Any  # a frozenset / tuple for fast paths, or None when templates are involved
     _absent: bool
+    # the common case, precomputed: a plain operator with static values compares a single
+    # request value with ``_one(value) != _negated``; None when the general path is needed
+    _one: Callable[[str], bool] | None
+    _negated: bool
 
     def __repr__(self) -> str:
         return f"<condition {self.spec.written} {self.key_written} {[v.source for v in self.values]}>"
@@ -441,6 +469,9 @@ class CompiledCondition:
         values = context.get(self.key)
         if not values:
             return self._absent
+        one = self._one
+        if one is not None and len(values) == 1:
+            return one(values[0]) != self._negated
         spec = self.spec
         if not self.values:
             return False  # an empty policy value list never matches a present key (S4)
@@ -581,6 +612,7 @@ def _compile_regex(source: str) -> re.Pattern[str]:
     return re.compile(source, re.DOTALL)
 
 
+@functools.lru_cache(maxsize=65536)
 def compile_condition(
     operator: str, key: str, values: tuple[str, ...], *, variables: bool
 ) -> CompiledCondition:
@@ -627,6 +659,14 @@ def compile_condition(
             static = frozenset(v.parsed for v in parsed_values)
         else:
             static = tuple(v.parsed for v in parsed_values)
+    one = None
+    if (
+        static is not None
+        and parsed_values
+        and spec.qualifier is None
+        and spec.operator.family != "Null"
+    ):
+        one = _single_value_matcher(spec.operator.family, family, static)
     return CompiledCondition(
         spec,
         key.lower(),
@@ -635,7 +675,43 @@ def compile_condition(
         family,
         static,
         _absent_result(spec, parsed_values),
+        one,
+        spec.operator.negated,
     )
+
+
+def _single_value_matcher(name: str, family: _Family, static: Any) -> Callable[[str], bool]:
+    """``request value -> matches some policy value`` for static values, specialised."""
+    if name == "StringEquals":
+        return static.__contains__  # type: ignore[no-any-return]
+    if name == "StringEqualsIgnoreCase":
+        return lambda request: request.lower() in static
+    if name == "StringLike":
+        globs = tuple(g.glob for g in static)
+        return _GlobSet(globs)
+    compare = family.compare
+    if len(static) == 1:
+        (only,) = static
+        return lambda request: compare(request, only)
+    return lambda request: any(compare(request, p) for p in static)
+
+
+class _GlobSet:
+    """Whether a string matches any of several StringLike globs: one alternation regex,
+    compiled on first use."""
+
+    __slots__ = ("globs", "_fullmatch")
+
+    def __init__(self, globs: tuple[str, ...]) -> None:
+        self.globs = globs
+        self._fullmatch: Callable[[str], Any] | None = None
+
+    def __call__(self, request: str) -> bool:
+        fullmatch = self._fullmatch
+        if fullmatch is None:
+            source = "|".join(f"(?:{glob_to_regex(g)})" for g in self.globs)
+            fullmatch = self._fullmatch = _compile_regex(source).fullmatch
+        return fullmatch(request) is not None
 
 
 def _absent_result(spec: OperatorSpec, values: list[_Value]) -> bool:

@@ -42,7 +42,7 @@ from drpolicy.model import (
     StatementRef,
 )
 from drpolicy.parser import parse_policy
-from drpolicy.principals import MatchKind, Principal, match_principal
+from drpolicy.principals import MatchKind, Principal, match_principal, not_principal_excludes
 
 __all__ = [
     "CompiledPolicy",
@@ -355,7 +355,7 @@ def _joined_matcher(patterns: Sequence[ArnPattern]) -> Any:
     prefix decides (a ``prefix``-kind pattern is among them), else one regex's fullmatch."""
     if any(p.kind == "prefix" for p in patterns):
         return None
-    sources = [p.regex.pattern for p in patterns if p.regex is not None]
+    sources = [p.regex_source for p in patterns if p.regex_source is not None]
     if len(sources) == 1:
         return _compile_regex(sources[0]).fullmatch
     return _compile_regex("|".join(f"(?:{src})" for src in sources)).fullmatch
@@ -399,7 +399,7 @@ class PolicyIndex:
                     not_action.append(s)
                     continue
                 for p in s.actions.patterns:
-                    if p.regex is None:
+                    if p.regex_source is None:
                         exact.setdefault(p.lowered, []).append(s)
                     elif "*" in p.service or "?" in p.service:
                         wild.append((p, s))
@@ -509,7 +509,7 @@ def _principal_applies(s: _Stmt, principal: Principal, has_boundary: bool) -> Ma
         # "The NotPrincipal element with a Deny effect will always deny any IAM principal
         # that has a permissions boundary policy attached" (Permissions boundaries page).
         return "wildcard"
-    return None if match_principal(s.not_principal, principal) is not None else "wildcard"
+    return None if not_principal_excludes(s.not_principal, principal) else "wildcard"
 
 
 @attrs.define(slots=True)
@@ -575,16 +575,18 @@ def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str,
     """
     if not context:
         return {}
-    if not isinstance(context, Mapping):
+    if type(context) is not dict and not isinstance(context, Mapping):
         raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
     out: dict[str, tuple[str, ...]] = {}
     for key, value in context.items():
-        if not isinstance(key, str) or not key:
+        if type(key) is not str or not key:
             raise RequestError(f"context keys must be non-empty strings, not `{key!r}`")
         low = key.lower()
         if low in out:
             raise RequestError(f"context key `{key}` is given twice (keys are case-insensitive)")
-        if isinstance(value, (list, tuple)):
+        if type(value) is str:
+            out[low] = (value,)
+        elif isinstance(value, (list, tuple)):
             out[low] = tuple(_context_scalar(key, v) for v in value)
         else:
             out[low] = (_context_scalar(key, value),)

@@ -20,7 +20,7 @@ import attrs
 from drpolicy.errors import InvalidArnError, RequestError
 from drpolicy.model import PrincipalSpec
 
-__all__ = ["Principal", "PrincipalKind", "match_principal", "MatchKind"]
+__all__ = ["Principal", "PrincipalKind", "match_principal", "MatchKind", "not_principal_excludes"]
 
 
 def __dir__() -> list[str]:
@@ -263,3 +263,60 @@ def _match_aws(entry: str, caller: Principal) -> MatchKind | None:
     if caller.kind == "federated-user" and rest.startswith("federated-user/"):
         return "federated-user" if caller.arn == entry else None
     return None
+
+
+def not_principal_excludes(spec: PrincipalSpec, caller: Principal) -> bool:
+    """Whether a ``NotPrincipal`` element lists the caller *completely*, so that the statement
+    does not apply to it.
+
+    A request carries a chain of identities: a role session is the session, its role and its
+    account; an IAM user is the user and its account. ``NotPrincipal`` exempts the caller only
+    when every identity of the chain is listed, each matched exactly (an account entry names the
+    account itself, not everyone in it). This is why the User Guide's NotPrincipal page tells
+    you to list the account ARN, and the role ARN for a session, "or the policy might deny access
+    to the entire account" (IAM User Guide, NotPrincipal).
+    """
+    if spec.wildcard or "*" in spec.aws:
+        return True
+    kind = caller.kind
+    if kind == "service":
+        assert caller.name is not None
+        return any(e == "*" or e.lower() == caller.name.lower() for e in spec.service)
+    if kind == "web-identity":
+        return caller.name in spec.federated
+    if kind == "canonical-user":
+        return caller.name in spec.canonical_user
+    if kind == "anonymous":
+        return False
+    listed = [_IAM_ARN.fullmatch(e) for e in spec.aws]
+    account_listed = any(
+        e == caller.account for e in spec.aws
+    ) or any(
+        m is not None and m.group("account") == caller.account and m.group("rest") == "root"
+        and m.group("partition") == caller.partition
+        for m in listed
+    )
+    if not account_listed:
+        return False
+    if kind == "root":
+        return True
+    if kind in ("user", "federated-user"):
+        return caller.arn in spec.aws
+    # role sessions: the session (when known) and the role must both be listed
+    role_listed = any(
+        m is not None
+        and m.group("partition") == caller.partition
+        and m.group("account") == caller.account
+        and m.group("service") == "iam"
+        and m.group("rest").startswith("role/")
+        and (
+            m.group(0) == caller.role_arn
+            or (kind == "assumed-role" and m.group("rest").rsplit("/", 1)[-1] == caller.name)
+        )
+        for m in listed
+    )
+    if not role_listed:
+        return False
+    if kind == "assumed-role":
+        return caller.arn in spec.aws
+    return True

@@ -26,7 +26,8 @@ from drpolicy.evaluator import (
     decide,
     normalise_context,
 )
-from drpolicy.model import Decision, Policy
+from drpolicy.model import Decision, Policy, PolicyType
+from drpolicy.parser import parse_policy
 from drpolicy.principals import Principal
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "Role"]
@@ -146,14 +147,14 @@ class Role:
             items = [
                 (_policy_name(v) or f"{name}/policy-{i}", v) for i, v in enumerate(policies)
             ]
-        parsed = tuple(compile_policy(v, "identity", name=k).policy for k, v in items)
-        trust = None if trust_policy is None else compile_policy(
-            trust_policy, "trust", name=_policy_name(trust_policy) or f"{name}/trust"
-        ).policy
-        boundary = None if permission_boundary is None else compile_policy(
+        parsed = tuple(_as_policy(v, "identity", k) for k, v in items)
+        trust = None if trust_policy is None else _as_policy(
+            trust_policy, "trust", _policy_name(trust_policy) or f"{name}/trust"
+        )
+        boundary = None if permission_boundary is None else _as_policy(
             permission_boundary, "permission_boundary",
-            name=_policy_name(permission_boundary) or f"{name}/boundary",
-        ).policy
+            _policy_name(permission_boundary) or f"{name}/boundary",
+        )
         arn = f"arn:aws:iam::{account_id}:role{path}{name}"
         return cls(name, arn, parsed, trust, boundary, description)
 
@@ -173,9 +174,7 @@ class Role:
         (``aws:PrincipalArn``...) overlaid with ``context`` (which wins)."""
         if not context:
             return self._base_context
-        merged = dict(self._base_context)
-        merged.update(normalise_context(context))
-        return merged
+        return {**self._base_context, **normalise_context(context)}
 
     def is_allowed(
         self, action: str, resource: str, context: Mapping[str, Any] | None = None
@@ -215,6 +214,13 @@ class Role:
         ctx.update(normalise_context(context))
         sets = PolicySets(identity=identity_policies, resource=self._trust, resource_type="trust")
         return decide(sets, caller, action, self.arn, ctx, resource_account=self.account_id)
+
+
+def _as_policy(source: PolicySource, policy_type: PolicyType, name: str) -> Policy:
+    """Parse and check a document for its place in the role (compiled later, once)."""
+    if isinstance(source, CompiledPolicy):
+        source = source.policy
+    return parse_policy(source, name=name, policy_type=policy_type)
 
 
 def _policy_name(source: object) -> str | None:
