@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import drpolicy
-from drpolicy import DrpolicyError, Policy, PolicyParseError, Problem, UnknownOperatorError
+from drpolicy import DrpolicyError, PolicyParseError, Problem, UnknownOperatorError
 from drpolicy.model import ConditionEntry, PrincipalSpec, Statement
 from drpolicy.parser import check_policy_type, load_policy, parse_policy
 
