@@ -1,0 +1,461 @@
+"""drpolicy against the other ways a Python user can answer IAM questions, in one run.
+
+Run from the repository root (the comparison engines are optional: any that is not installed
+is reported as unavailable)::
+
+    /tmp/venv/bin/python benchmarks/compare.py
+
+Sections:
+
+1. Agreement: every engine's answer on the DeepRacer request mix against drpolicy's (and
+   drpolicy's against the hand-checked labels); every disagreement is printed.
+2. Speed on the mix: median µs per decision, and each engine's ratio to drpolicy (uncached)
+   and to the dictionary-lookup floor.
+3. Scaling: synthetic policies of 10 to 10,000 statements, three request kinds, and the growth
+   of the decision time from 10 to 10,000 statements.
+4. Compilation of 10,000 statements: time and memory.
+5. The issue-5 targets, as measured by this run.
+
+Timing: ``time.perf_counter_ns`` around a loop calling ``decide(request)`` over the request
+list repeated enough times for a round to last ``--round-ms``; the garbage collector is off
+during a round; the reported figure is the median over ``--rounds`` rounds. Everything an
+engine can prepare (parsing, compiling, translating, entity stores) is built before timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import synthetic  # noqa: E402
+from engines import Decide, Engine, Workload, load_engines  # noqa: E402
+from workload import DATA_DIR, Request, deepracer_policies, deepracer_requests  # noqa: E402
+
+REFERENCE = "drpolicy"
+FLOOR = "floor"
+SCALING_ENGINES = ("drpolicy", "regex", "naive", "cedarpy", "pmapper", "moto")
+MAX_SIZE = {"moto": 1000}
+"""Engines capped below 10,000 statements (moto's per-call regex compilation thrashes the
+``re`` cache: ~0.1 s per decision at 1,000 statements already)."""
+SLOW_CUTOFF_S = 2.0
+"""An engine whose single decision takes longer than this is not run at larger sizes."""
+
+
+# ----------------------------------------------------------------------------- timing
+
+
+def _run(decide: Decide, seq: Sequence[Request]) -> int:
+    t0 = time.perf_counter_ns()
+    for r in seq:
+        decide(r)
+    return time.perf_counter_ns() - t0
+
+
+def per_decision_ns(
+    decide: Decide, requests: Sequence[Request], *, round_ns: int, rounds: int
+) -> tuple[float, float, float]:
+    """Median, min and max ns per decision over ``rounds`` rounds of at least ``round_ns``."""
+    reqs = list(requests)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        loops = 1
+        elapsed = _run(decide, reqs)  # also the warm-up
+        while elapsed < round_ns:
+            loops = max(loops * 2, int(loops * round_ns / max(elapsed, 1) * 1.1))
+            elapsed = _run(decide, reqs * loops)
+        if elapsed > 1_000_000_000:  # slow engine: a few rounds are enough
+            rounds = min(rounds, 3)
+        seq = reqs * loops
+        n = len(seq)
+        samples = [_run(decide, seq) / n for _ in range(rounds)]
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return statistics.median(samples), min(samples), max(samples)
+
+
+def fmt_time(ns: float | None) -> str:
+    """A duration in ns, as µs or ms."""
+    if ns is None:
+        return "-"
+    us = ns / 1000
+    if us < 10:
+        return f"{us:.2f} µs"
+    if us < 1000:
+        return f"{us:.1f} µs"
+    if us < 1_000_000:
+        return f"{us / 1000:.2f} ms"
+    return f"{us / 1_000_000:.2f} s"
+
+
+def fmt_ratio(x: float | None) -> str:
+    """A ratio, with sensible precision."""
+    if x is None:
+        return "-"
+    return f"{x:.2f}x" if x < 10 else f"{x:.1f}x" if x < 100 else f"{x:.0f}x"
+
+
+def fmt_bytes(n: float) -> str:
+    """A byte count in KiB/MiB."""
+    return f"{n / 1024:.0f} KiB" if n < 1024 * 1024 else f"{n / (1024 * 1024):.1f} MiB"
+
+
+def heading(text: str) -> None:
+    """Print a section heading."""
+    print()
+    print(text)
+    print("=" * len(text))
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def machine_report() -> None:
+    """Python version, machine, engine versions."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()},"
+        f" {sys.executable})"
+    )
+    print(f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, {cpu or 'unknown CPU'},"
+          f" {platform.platform()}")
+
+
+def load(selected: set[str] | None) -> tuple[dict[str, Engine], dict[str, str]]:
+    """Available engines by name, and the reason for each unavailable one."""
+    engines: dict[str, Engine] = {}
+    missing: dict[str, str] = {}
+    for e in load_engines():
+        if isinstance(e, tuple):
+            missing[e[0]] = e[1]
+        elif selected is None or e.name in selected or e.name in (REFERENCE, FLOOR):
+            engines[e.name] = e
+    return engines, missing
+
+
+def build_safely(engine: Engine, workload: Workload) -> tuple[Decide | None, str, float]:
+    """Build an engine; an engine that fails to build is reported, not fatal."""
+    t0 = time.perf_counter()
+    try:
+        decide = engine.build(workload)
+    except Exception as exc:  # a comparison engine failing must not stop the report
+        return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
+    return decide, "", time.perf_counter() - t0
+
+
+def answer(decide: Decide, r: Request) -> bool | str:
+    """The engine's answer, or the exception it raised, as text."""
+    try:
+        return bool(decide(r))
+    except Exception as exc:
+        return f"error {type(exc).__name__}: {exc}"
+
+
+def agreement(
+    engines: dict[str, Engine], workload: Workload
+) -> tuple[dict[str, Decide], dict[str, str], int]:
+    """Section 1. Returns the built engines, the ones that failed, and how many requests
+    drpolicy answers differently from the hand-checked labels."""
+    heading(f"1. Agreement on the DeepRacer mix ({len(workload.requests)} requests)")
+    built: dict[str, Decide] = {}
+    failed: dict[str, str] = {}
+    for name, e in engines.items():
+        decide, error, _ = build_safely(e, workload)
+        if decide is None:
+            failed[name] = f"setup failed: {error}"
+        else:
+            built[name] = decide
+    ref = built[REFERENCE]
+    ref_answers = {r: answer(ref, r) for r in workload.requests}
+
+    wrong = [r for r in workload.requests if ref_answers[r] != r.expected]
+    allowed = sum(1 for r in workload.requests if r.expected)
+    print(f"drpolicy vs the hand-checked labels ({allowed} allowed, "
+          f"{len(workload.requests) - allowed} denied): "
+          f"{len(workload.requests) - len(wrong)}/{len(workload.requests)} agree")
+    for r in wrong:
+        print(f"  LABEL MISMATCH {r.describe()}: drpolicy={ref_answers[r]} label={r.expected}"
+              f" ({r.why})")
+
+    print()
+    print(f"{'engine':<18} {'agrees':>7} {'differs':>8}")
+    disagreements: list[tuple[str, Request, bool | str, bool | str]] = []
+    for name, decide in built.items():
+        if name == REFERENCE:
+            continue
+        with engines[name].around():
+            answers = {r: answer(decide, r) for r in workload.requests}
+        diff = [r for r in workload.requests if answers[r] != ref_answers[r]]
+        disagreements += [(name, r, answers[r], ref_answers[r]) for r in diff]
+        print(f"{name:<18} {len(workload.requests) - len(diff):>7} {len(diff):>8}")
+    for name, error in failed.items():
+        print(f"{name:<18} {'-':>7} {'-':>8}  ({error})")
+    print()
+    if disagreements:
+        print("Disagreements (engine: request -> engine's answer / drpolicy's answer):")
+        for name, r, theirs, ours in disagreements:
+            print(f"  {name:<9} {r.describe()}")
+            print(f"  {'':<9}   -> {name}={theirs} drpolicy={ours}   [{r.why}]")
+    else:
+        print("No disagreements.")
+    return built, failed, len(wrong)
+
+
+def speed(
+    engines: dict[str, Engine], built: dict[str, Decide], workload: Workload,
+    *, round_ns: int, rounds: int,
+) -> dict[str, float]:
+    """Section 2. Returns median ns per decision by engine."""
+    heading("2. Speed on the DeepRacer mix (median of rounds, per decision)")
+    results: dict[str, tuple[float, float, float]] = {}
+    for name, decide in built.items():
+        with engines[name].around():
+            if name == "drpolicy-cached":
+                for r in workload.requests:  # make sure every request is cached
+                    decide(r)
+            results[name] = per_decision_ns(
+                decide, workload.requests, round_ns=round_ns, rounds=rounds
+            )
+    ref = results[REFERENCE][0]
+    floor = results[FLOOR][0] if FLOOR in results else None
+    print(f"{'engine':<18} {'version':<9} {'per decision':>13} {'spread':>8}"
+          f" {'vs drpolicy':>12} {'vs floor':>9}  what")
+    for name, (med, lo, hi) in results.items():
+        e = engines[name]
+        spread = f"±{(hi - lo) / 2 / med * 100:.0f}%"
+        print(f"{name:<18} {e.version:<9} {fmt_time(med):>13} {spread:>8}"
+              f" {fmt_ratio(med / ref):>12} {fmt_ratio(med / floor if floor else None):>9}"
+              f"  {e.label}")
+    print("vs drpolicy = engine time / drpolicy uncached time (above 1: slower than drpolicy);"
+          " vs floor = engine time / dict-lookup time.")
+    return {name: v[0] for name, v in results.items()}
+
+
+def scaling(
+    engines: dict[str, Engine], sizes: Sequence[int], *, round_ns: int, rounds: int
+) -> tuple[dict[tuple[str, str], dict[int, float]], list[str]]:
+    """Section 3. Returns {(kind, engine): {size: ns}} and notes."""
+    heading("3. Scaling with the number of statements (median per decision)")
+    names = [n for n in SCALING_ENGINES if n in engines]
+    table: dict[tuple[str, str], dict[int, float]] = {}
+    builds: dict[tuple[str, int], float] = {}
+    notes: list[str] = []
+    stopped: set[tuple[str, str]] = set()
+    for n in sizes:
+        shapes = {
+            "varied": [synthetic.scaling_case("nothing", n), synthetic.scaling_case("last", n)],
+            "same_action": [synthetic.scaling_case("resource", n)],
+        }
+        for shape, cases in shapes.items():
+            policies = cases[0][0]
+            kinds = ["nothing", "last"] if shape == "varied" else ["resource"]
+            requests = [c[1][0] for c in cases]
+            workload = Workload(f"synthetic-{shape}-{n}", policies, requests)
+            for name in names:
+                if n > MAX_SIZE.get(name, n) or all((k, name) in stopped for k in kinds):
+                    continue
+                decide, error, build_s = build_safely(engines[name], workload)
+                if decide is None:
+                    notes.append(f"{name} at {n} statements ({shape}): {error}")
+                    continue
+                builds[(name, n)] = builds.get((name, n), 0.0) + build_s
+                for kind, req in zip(kinds, requests):
+                    got = answer(decide, req)
+                    if got != req.expected:
+                        notes.append(
+                            f"{name} answers {got} for {req.id} (expected {req.expected})"
+                        )
+                    if (kind, name) in stopped:
+                        continue
+                    med, _, _ = per_decision_ns(decide, [req], round_ns=round_ns, rounds=rounds)
+                    table.setdefault((kind, name), {})[n] = med
+                    if med > SLOW_CUTOFF_S * 1e9:
+                        stopped.add((kind, name))
+                del decide
+                gc.collect()
+
+    header = f"{'kind':<9} {'engine':<9}" + "".join(f" {n:>10}" for n in sizes)
+    print(header + f" {'growth':>9}")
+    for kind in synthetic.KINDS:
+        for name in names:
+            row = table.get((kind, name), {})
+            cells = "".join(f" {fmt_time(row.get(n)):>10}" for n in sizes)
+            growth = (
+                row[sizes[-1]] / row[sizes[0]] if sizes[0] in row and sizes[-1] in row else None
+            )
+            print(f"{kind:<9} {name:<9}{cells} {fmt_ratio(growth):>9}")
+    print(f"growth = time at {sizes[-1]:,} statements / time at {sizes[0]:,}.")
+    print("Setup (parse/compile/translate) time per engine, both policy shapes together:")
+    for name in names:
+        cells = "".join(
+            f" {n:>6}: {builds[(name, n)]:.2f}s" for n in sizes if (name, n) in builds
+        )
+        print(f"  {name:<9}{cells}")
+    for name, cap in MAX_SIZE.items():
+        if name in names and cap < sizes[-1]:
+            notes.append(f"{name} is run up to {cap:,} statements only (capped: too slow beyond)")
+    for kind, name in sorted(stopped):
+        notes.append(f"{name} ({kind}) stopped growing the size after a decision took more"
+                     f" than {SLOW_CUTOFF_S:.0f} s")
+    for note in notes:
+        print(f"  note: {note}")
+    return table, notes
+
+
+def compile_report(n: int, repeats: int) -> dict[str, float]:
+    """Section 4: drpolicy.Role.from_policies on n statements, time and memory.
+
+    "cold" compiles a policy whose patterns drpolicy has never seen (a fresh token tag per
+    run, so no pattern cache can help); "warm" compiles the same document again. Memory is
+    tracemalloc's peak and what is still allocated afterwards with the role alive (this
+    includes entries added to drpolicy's pattern caches), for a cold compile.
+    """
+    import drpolicy
+
+    heading(f"4. Compiling {n:,} statements (drpolicy.Role.from_policies)")
+    out: dict[str, float] = {}
+    makers: dict[str, Callable[[str], dict[str, Any]]] = {
+        "varied": lambda tag: synthetic.varied_policy(n, tag=tag)[0],
+        "same_action": lambda tag: synthetic.same_action_policy(n, tag=tag)[0],
+    }
+    for shape, make in makers.items():
+        def compile_once(doc: dict[str, Any]) -> Any:
+            return drpolicy.Role.from_policies("SyntheticRole", {"p": doc})
+
+        cold, warm = [], []
+        for k in range(repeats):
+            doc = make(f"{shape[0]}{k}x")
+            gc.collect()
+            t0 = time.perf_counter()
+            role = compile_once(doc)
+            cold.append(time.perf_counter() - t0)
+            del role
+            gc.collect()
+            t0 = time.perf_counter()
+            role = compile_once(doc)
+            warm.append(time.perf_counter() - t0)
+            del role
+        doc = make(f"{shape[0]}mem")
+        text = json.dumps(doc)
+        gc.collect()
+        tracemalloc.start()
+        role = compile_once(doc)
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del role
+        gc.collect()
+        tracemalloc.start()
+        parsed = json.loads(text)
+        json_current, _ = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del parsed
+        med = statistics.median(cold)
+        out[shape] = med
+        print(f"{shape:<12} cold {med:.3f} s, warm {statistics.median(warm):.3f} s"
+              f" (median of {repeats});  tracemalloc peak {fmt_bytes(peak)},"
+              f" retained {fmt_bytes(current)}")
+        print(f"{'':<12} for scale: the policy is {fmt_bytes(len(text))} of JSON text,"
+              f" {fmt_bytes(json_current)} as json.loads objects")
+    return out
+
+
+def targets(
+    speeds: dict[str, float],
+    table: dict[tuple[str, str], dict[int, float]],
+    compile_s: dict[str, float],
+    sizes: Sequence[int],
+) -> None:
+    """Section 5: the issue's targets against this run's numbers."""
+    heading("5. Issue 5 targets, as measured in this run")
+    ref = speeds.get(REFERENCE)
+
+    def line(text: str, value: float | None, ok: bool | None) -> None:
+        verdict = "n/a" if ok is None else "MET" if ok else "NOT MET"
+        print(f"  [{verdict:^7}] {text}: {fmt_ratio(value) if value is not None else '-'}")
+
+    for engine, factor in (("naive", 10), ("cedarpy", 30)):
+        r = speeds[engine] / ref if ref and engine in speeds else None
+        line(f"{engine} / drpolicy uncached >= {factor}x", r, None if r is None else r >= factor)
+    c = speeds["drpolicy-cached"] / speeds[FLOOR] if "drpolicy-cached" in speeds else None
+    line("drpolicy cached / floor <= 3x", c, None if c is None else c <= 3)
+    for kind in synthetic.KINDS:
+        row = table.get((kind, REFERENCE), {})
+        g = row[sizes[-1]] / row[sizes[0]] if sizes[0] in row and sizes[-1] in row else None
+        line(f"growth {sizes[0]:,} -> {sizes[-1]:,} statements, {kind} <= 3x", g,
+             None if g is None else g <= 3)
+    for shape, s in compile_s.items():
+        verdict = "MET" if s < 1 else "NOT MET"
+        print(f"  [{verdict:^7}] compile {max(sizes):,} statements ({shape}) < 1 s: {s:.3f} s")
+
+
+# ----------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every section; return the exit status (0 unless drpolicy disagrees with a label)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--round-ms", type=float, default=60.0,
+                        help="minimum duration of one timing round (default 60)")
+    parser.add_argument("--rounds", type=int, default=5, help="timing rounds (default 5)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(synthetic.SIZES),
+                        help="statement counts for the scaling table")
+    parser.add_argument("--engines", nargs="+", default=None,
+                        help="only these engines (drpolicy and the floor always run)")
+    parser.add_argument("--compile-repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    round_ns = int(args.round_ms * 1e6)
+    started = time.perf_counter()
+
+    import drpolicy
+
+    print("drpolicy benchmark comparison (benchmarks/compare.py)")
+    machine_report()
+    engines, missing = load(set(args.engines) if args.engines else None)
+    versions = ", ".join(f"{e.name} {e.version}" for e in engines.values())
+    print(f"Engines: {versions}")
+    for name, reason in missing.items():
+        print(f"UNAVAILABLE: {name}: {reason}")
+    print(f"drpolicy.decision_cache.maxsize = {drpolicy.decision_cache.maxsize};"
+          f" timing: median of {args.rounds} rounds of >= {args.round_ms:g} ms, GC off")
+
+    mix = deepracer_requests()
+    workload = Workload("deepracer", deepracer_policies(), mix, DATA_DIR / "deepracer.cedar")
+    built, failed, label_mismatches = agreement(engines, workload)
+    for name in failed:
+        engines.pop(name)
+    speeds = speed(engines, built, workload, round_ns=round_ns, rounds=args.rounds)
+    del built
+    gc.collect()
+    sizes = sorted(args.sizes)
+    table, _ = scaling(engines, sizes, round_ns=round_ns // 2, rounds=args.rounds)
+    compile_s = compile_report(max(sizes), args.compile_repeats)
+    targets(speeds, table, compile_s, sizes)
+    print()
+    print(f"Total run time: {time.perf_counter() - started:.0f} s")
+    return 0 if label_mismatches == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
