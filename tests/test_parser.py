@@ -274,16 +274,16 @@ DUPLICATES = [
     ("action", '{"Statement": {"Effect": "Allow", "Action": "s3:x", "Action": "s3:y", "Resource": "*"}}',
      [("Statement.Action", "duplicate-key")]),
     ("principal-type",
-     '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333", "AWS": "444455556666"},'
-     ' "Action": "s3:x", "Resource": "*"}]}',
+     ('{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "111122223333", "AWS": "444455556666"},'
+      ' "Action": "s3:x", "Resource": "*"}]}'),
      [(f"{S0}.Principal.AWS", "duplicate-key")]),
     ("operator",
-     '{"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*",'
-     ' "Condition": {"StringEquals": {"a": "1"}, "StringEquals": {"b": "2"}}}]}',
+     ('{"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*",'
+      ' "Condition": {"StringEquals": {"a": "1"}, "StringEquals": {"b": "2"}}}]}'),
      [(f"{S0}.Condition.StringEquals", "duplicate-key")]),
     ("condition-key",
-     '{"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*",'
-     ' "Condition": {"StringEquals": {"a": "1", "a": "2"}}}]}',
+     ('{"Statement": [{"Effect": "Allow", "Action": "s3:x", "Resource": "*",'
+      ' "Condition": {"StringEquals": {"a": "1", "a": "2"}}}]}'),
      [(f"{S0}.Condition.StringEquals.a", "duplicate-key")]),
 ]
 
