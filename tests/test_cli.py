@@ -372,19 +372,33 @@ class TestValidate:
         paths = " ".join(f["path"] for f in errors)
         assert "Statement[0].Condition" in paths and "Statement[1].Effect" in paths
 
-    def test_lint_findings(self, files: dict[str, Path]) -> None:
+    def test_comma_in_action_is_an_error(self, files: dict[str, Path]) -> None:
         odd = write(files["dir"] / "odd.json", doc(
-            {"Effect": "Allow", "Action": "s3:GetObject,s3:PutObject", "Resource": "*"},
-            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}))
+            {"Effect": "Allow", "Action": "s3:GetObject,PutObject", "Resource": "*"}))
         code, data = run_json("validate", str(odd))
-        (result,) = data
-        findings = result["findings"]
-        assert findings, "commas in an action and Allow+NotAction are findings"
-        assert {f["severity"] for f in findings} <= {"error", "warning", "info"}
-        assert code == (1 if any(f["severity"] == "error" for f in findings) else 0)
+        assert code == 1
+        codes = {(f["severity"], f["code"], f["path"]) for f in data[0]["findings"]}
+        assert ("error", "comma-or-space-in-action", "Statement[0].Action") in codes
         text = run("validate", str(odd))
-        assert text.returncode == code
-        assert "Statement[0]" in text.stdout and "Statement[1]" in text.stdout
+        assert text.returncode == 1
+        assert f"{odd}: Statement[0].Action: error: " in text.stdout
+        assert text.stdout.splitlines()[-1].startswith("1 file: 1 error")
+
+    def test_security_warning_fails_only_when_asked(self, files: dict[str, Path]) -> None:
+        wide = write(files["dir"] / "wide.json", doc(
+            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}))
+        proc = run("validate", str(wide))
+        assert proc.returncode == 0, proc.stdout
+        assert "security-warning" in proc.stdout and "[allow-with-not-action]" in proc.stdout
+        assert proc.stdout.splitlines()[-1] == "1 file: 1 security-warning"
+        assert run("validate", str(wide), "--fail-on", "security-warning").returncode == 1
+        assert run("validate", str(files["read"]), "--fail-on", "suggestion").returncode == 0
+
+    def test_severities_match_the_library(self) -> None:
+        from drpolicy.cli import _SEVERITIES
+        from drpolicy.validate import SEVERITIES
+
+        assert _SEVERITIES == SEVERITIES
 
     def test_policy_type(self, files: dict[str, Path]) -> None:
         # a trust policy has no Resource; as an identity policy that is an error

@@ -150,7 +150,8 @@ class TestDeniedByConditionalDeny:
         assert (deny.effect, deny.applies, deny.outcome) == ("Deny", True, "applies")
         (c,) = deny.conditions
         assert c.operator == "StringNotEquals" and c.key == "aws:SourceVpc"
-        assert (c.request_values, c.policy_values, c.result) == (("vpc-999",), ("vpc-111bbb22",), True)
+        assert c.request_values == ("vpc-999",)
+        assert (c.policy_values, c.result) == (("vpc-111bbb22",), True)
         # the Allow matched too: an explicit Deny overrides it
         allow = by_sid(e, "ReadModels")
         assert allow.applies and allow.action.pattern == "s3:Get*"
@@ -191,7 +192,8 @@ LOGS_ROLE = custom(
     ("resource", "segment"),
     [
         ("arn:aws:logs:us-west-2:123456789012:log-group:/aws/robomaker/sim:log-stream:1", "region"),
-        ("arn:aws:logs:us-east-1:111122223333:log-group:/aws/robomaker/sim:log-stream:1", "account"),
+        ("arn:aws:logs:us-east-1:111122223333:log-group:/aws/robomaker/sim:log-stream:1",
+         "account"),
         ("arn:aws-cn:logs:us-east-1:123456789012:log-group:/aws/robomaker/sim:log-stream:1",
          "partition"),
         ("arn:aws:s3:us-east-1:123456789012:log-group:/aws/robomaker/sim:log-stream:1", "service"),
@@ -262,9 +264,10 @@ class TestMissingContext:
         assert e.decision.decision == "Allowed" and e.missing_context == ()
 
     def test_if_exists_is_true_but_key_still_reported(self) -> None:
-        role = custom("Tagged", {"Sid": "T", "Effect": "Allow", "Action": "ec2:StartInstances",
-                                 "Resource": "*",
-                                 "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/team": "ml"}}})
+        role = custom("Tagged", {
+            "Sid": "T", "Effect": "Allow", "Action": "ec2:StartInstances", "Resource": "*",
+            "Condition": {"StringEqualsIfExists": {"aws:ResourceTag/team": "ml"}},
+        })
         e = explain(role, "ec2:StartInstances", "arn:aws:ec2:us-east-1:123456789012:instance/i-1")
         assert e.decision.decision == "Allowed"
         (c,) = by_sid(e, "T").conditions
@@ -459,24 +462,36 @@ class TestAuthorization:
         assert s.resource is not None and s.resource.element is None
         assert "apply only to IAM identities" in str(e)
 
-    def test_not_principal_deny_with_boundary(self) -> None:
-        bucket = policy(
-            {"Sid": "OnlyAlice", "Effect": "Deny",
-             "NotPrincipal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
-             "Action": "s3:*", "Resource": "*"},
-            {"Sid": "Alice", "Effect": "Allow",
-             "Principal": {"AWS": "arn:aws:iam::111122223333:user/alice"},
-             "Action": "s3:*", "Resource": "*"},
-        )
+    def test_not_principal(self) -> None:
         alice = "arn:aws:iam::111122223333:user/alice"
+
+        def bucket(*exempt: str) -> dict[str, Any]:
+            return policy(
+                {"Sid": "OnlyAlice", "Effect": "Deny", "NotPrincipal": {"AWS": list(exempt)},
+                 "Action": "s3:*", "Resource": "*"},
+                {"Sid": "Alice", "Effect": "Allow", "Principal": {"AWS": alice},
+                 "Action": "s3:*", "Resource": "*"},
+            )
+
+        # the user and its account listed: alice is exempt
+        whole = bucket(alice, "arn:aws:iam::111122223333:root")
         plain = explain_authorization(alice, "s3:GetObject", "arn:aws:s3:::b/k",
-                                      resource_policy=bucket)
+                                      resource_policy=whole)
         s = by_sid(plain, "OnlyAlice")
         assert s.outcome == "principal-mismatch"
         assert s.principal is not None and s.principal.named_as == "user"
+        assert "whole identity chain" in s.reason
         assert plain.decision.decision == "Allowed"
+        # only the user ARN listed: the Deny still applies (User Guide, NotPrincipal)
+        partial = explain_authorization(alice, "s3:GetObject", "arn:aws:s3:::b/k",
+                                        resource_policy=bucket(alice))
+        s = by_sid(partial, "OnlyAlice")
+        assert s.applies and s.principal is not None and s.principal.named_as == "user"
+        assert "not its whole identity chain" in s.principal.note
+        assert partial.decision.decision == "ExplicitlyDenied"
+        # with a permissions boundary, a NotPrincipal Deny applies to every IAM principal
         bounded = explain_authorization(
-            alice, "s3:GetObject", "arn:aws:s3:::b/k", resource_policy=bucket,
+            alice, "s3:GetObject", "arn:aws:s3:::b/k", resource_policy=whole,
             permission_boundary=policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}),
         )
         s = by_sid(bounded, "OnlyAlice")
@@ -739,6 +754,15 @@ RESOURCE_POLICIES: list[dict[str, Any]] = [
          "Action": "s3:DeleteObject", "Resource": "*"},
         {"Sid": "Anyone", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
          "Resource": "arn:aws:s3:::shared/public/*"},
+    ),
+    policy(
+        {"Sid": "OnlyReaderWrites", "Effect": "Deny",
+         "NotPrincipal": {"AWS": ["arn:aws:iam::111122223333:role/reader",
+                                  "arn:aws:sts::111122223333:assumed-role/reader/s1",
+                                  "arn:aws:iam::111122223333:root"]},
+         "Action": "s3:PutObject", "Resource": "*"},
+        {"Sid": "AccountReads", "Effect": "Allow", "Principal": {"AWS": "111122223333"},
+         "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::shared/*"},
     ),
 ]
 

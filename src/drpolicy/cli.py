@@ -42,8 +42,8 @@ EXIT_BAD_INPUT: Final = 2
 
 _EXIT_CODES = """\
 exit codes:
-  0  allowed (validate: no finding of severity error; roles: listed)
-  1  denied, explicitly or implicitly (validate: at least one error finding)
+  0  allowed (validate: no finding of severity error, or of --fail-on; roles: listed)
+  1  denied, explicitly or implicitly (validate: a finding of severity error, or --fail-on)
   2  bad input: unknown role, malformed action, ARN, context or policy file, missing file;
      stderr gets one line `drpolicy: error: ...` and stdout stays empty
 """
@@ -93,7 +93,11 @@ _VALIDATE_EXAMPLES = """\
 examples:
   drpolicy validate policy.json
   drpolicy validate --type trust trust-policy.json
+  drpolicy validate policies/*.json --fail-on security-warning
   drpolicy validate policies/*.json --json
+
+severities, most serious first: error (cannot work as written), security-warning (grants
+more than it seems to), warning (probably not what was meant), suggestion (readability)
 
 """
 
@@ -106,6 +110,9 @@ examples:
   drpolicy can-assume ci-deployer-user-arn ci-deployer --account-export account.json --explain
 
 """
+
+_SEVERITIES: Final = ("error", "security-warning", "warning", "suggestion")
+"""drpolicy.validate.SEVERITIES, most serious first (kept here so --help needs no import)."""
 
 _POLICY_TYPES: Final = (
     "identity", "resource", "trust", "permission_boundary", "scp", "rcp", "session",
@@ -229,7 +236,11 @@ def build_parser() -> argparse.ArgumentParser:
                           " almost always mistakes.", _VALIDATE_EXAMPLES)
     validate.add_argument("files", nargs="+", metavar="FILE", help="policy JSON files")
     validate.add_argument("--type", dest="policy_type", choices=_POLICY_TYPES,
-                          help="also check the structural rules of this policy type (default: none)")
+                          help="also check the structural rules of this policy type"
+                               " (default: none)")
+    validate.add_argument("--fail-on", choices=_SEVERITIES, default="error", metavar="SEVERITY",
+                          help="exit 1 when a finding is this severe or more: error (default),"
+                               " security-warning, warning or suggestion")
     validate.add_argument("--json", action="store_true")
 
     assume = _subparser(sub, "can-assume", "may PRINCIPAL assume ROLE (its trust policy)?",
@@ -262,7 +273,9 @@ def _context(pairs: Sequence[str], as_json: str | None) -> dict[str, Any]:
         try:
             data = json.loads(as_json)
         except json.JSONDecodeError as exc:
-            raise RequestError(f"--context-json is not JSON: {exc.msg} at column {exc.colno}") from None
+            raise RequestError(
+                f"--context-json is not JSON: {exc.msg} at column {exc.colno}"
+            ) from None
         if not isinstance(data, dict):
             raise RequestError("--context-json must be a JSON object of key -> value(s)")
         for key, value in data.items():
@@ -282,7 +295,9 @@ def _context(pairs: Sequence[str], as_json: str | None) -> dict[str, Any]:
             out[key] = [*prev, value] if isinstance(prev, list) else [prev, value]
         else:
             if key in out:
-                raise RequestError(f"context key `{key}` is given by both --context and --context-json")
+                raise RequestError(
+                    f"context key `{key}` is given by both --context and --context-json"
+                )
             out[key] = value
             seen_pairs.add(key)
     return out
@@ -431,13 +446,13 @@ def _cmd_roles(args: argparse.Namespace) -> int:
             rows.append({
                 "kind": "role", "name": r.name, "arn": r.arn,
                 "policies": [p.name for p in r.policies],
-                "permission_boundary": r.permission_boundary.name if r.permission_boundary else None,
+                "permission_boundary": _name(r.permission_boundary),
             })
         for u in account.users.values():
             rows.append({
                 "kind": "user", "name": u.name, "arn": u.arn,
                 "policies": [p.name for p in u.policies],
-                "permission_boundary": u.permission_boundary.name if u.permission_boundary else None,
+                "permission_boundary": _name(u.permission_boundary),
                 "groups": list(u.groups),
             })
         if args.json:
@@ -469,6 +484,10 @@ def _cmd_roles(args: argparse.Namespace) -> int:
     return EXIT_ALLOWED
 
 
+def _name(policy: Policy | None) -> str | None:
+    return None if policy is None else policy.name
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     from drpolicy.errors import PolicyParseError
     from drpolicy.validate import validate_policy
@@ -493,7 +512,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
                 for p in exc.problems
             ]
         results.append((name, found))
-    errors = sum(1 for _, fs in results for f in fs if f["severity"] == "error")
+    rank = {sev: i for i, sev in enumerate(_SEVERITIES)}
+    limit = rank[args.fail_on]
+    failing = sum(
+        1 for _, fs in results for f in fs if rank.get(f["severity"], 0) <= limit
+    )
     if args.json:
         _print_json([{"file": n, "findings": fs} for n, fs in results])
     else:
@@ -507,9 +530,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for _, fs in results:
             for f in fs:
                 counts[f["severity"]] = counts.get(f["severity"], 0) + 1
-        summary = ", ".join(f"{n} {sev}{'s' if n != 1 else ''}" for sev, n in sorted(counts.items()))
+        summary = ", ".join(
+            f"{n} {sev}{'s' if n != 1 else ''}"
+            for sev, n in sorted(counts.items(), key=lambda item: rank.get(item[0], -1))
+        )
         print(f"{len(results)} file{'s' if len(results) != 1 else ''}: {summary or 'no findings'}")
-    return EXIT_DENIED if errors else EXIT_ALLOWED
+    return EXIT_DENIED if failing else EXIT_ALLOWED
 
 
 def _cmd_can_assume(args: argparse.Namespace) -> int:

@@ -43,7 +43,7 @@ from drpolicy.evaluator import (
     normalise_context,
 )
 from drpolicy.model import Decision, EvaluationIssue, PolicyType, StatementRef
-from drpolicy.principals import MatchKind, Principal, match_principal
+from drpolicy.principals import MatchKind, Principal, match_principal, not_principal_excludes
 
 __all__ = [
     "ActionCheck",
@@ -85,7 +85,8 @@ engine fails closed, so an erroring Deny *applies* and an erroring Allow does no
 """
 
 Segment = Literal["arn", "partition", "service", "region", "account", "resource"]
-"""The ARN segment a resource pattern rejected (``arn:partition:service:region:account:resource``)."""
+"""The ARN segment a resource pattern rejected
+(``arn:partition:service:region:account:resource``)."""
 
 PolicyVerdict = Literal["deny", "allow", "no-match", "not-evaluated"]
 """What one policy contributed: an applicable Deny, an applicable Allow, nothing, or not
@@ -215,8 +216,9 @@ class PrincipalCheck:
         how: how the statement applies to the caller: ``"account"`` (through the caller's
             account), ``"role"``, ``"user"``, ``"session"``, ``"service"``, ``"wildcard"``...;
             for ``NotPrincipal``, ``"wildcard"`` when it applies.
-        named_as: for ``NotPrincipal``, how the element names the caller (``None`` if it does
-            not name it, which is when the statement applies).
+        named_as: for ``NotPrincipal``, how the element names the caller, if at all. The
+            statement still applies unless the element lists the caller's whole identity
+            chain (a user and its account; a role session, its role and its account).
         note: a sentence for the reader.
     """
 
@@ -457,8 +459,9 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
     """A :class:`~drpolicy.Decision` as a JSON-compatible mapping.
 
     >>> import drpolicy
-    >>> decision_to_json(drpolicy.evaluate("deepracer", "deepracer:ListModels", "*"))["reasons"]
-    [{'policy': 'AWSDeepRacerServiceRolePolicy', 'policy_type': 'identity', 'index': 0, 'sid': None}]
+    >>> data = decision_to_json(drpolicy.evaluate("deepracer", "deepracer:ListModels", "*"))
+    >>> data["decision"], data["reasons"][0]["policy"], data["reasons"][0]["index"]
+    ('Allowed', 'AWSDeepRacerServiceRolePolicy', 0)
     """
     return {
         "decision": decision.decision,
@@ -473,7 +476,9 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
 
 
 def _ref_json(ref: StatementRef) -> dict[str, Any]:
-    return {"policy": ref.policy, "policy_type": ref.policy_type, "index": ref.index, "sid": ref.sid}
+    return {
+        "policy": ref.policy, "policy_type": ref.policy_type, "index": ref.index, "sid": ref.sid,
+    }
 
 
 # --------------------------------------------------------------------------------------
@@ -508,7 +513,8 @@ def explain(
     >>> e.decision.decision, e.missing_context
     ('ImplicitlyDenied', ('iam:PassedToService',))
     """
-    from drpolicy._api import evaluate, role as resolve_role
+    from drpolicy._api import evaluate
+    from drpolicy._api import role as resolve_role
 
     subject = resolve_role(role) if isinstance(role, str) else role
     identity = getattr(subject, "_identity", None)
@@ -524,7 +530,9 @@ def explain(
     sets: list[tuple[PolicyIndex, PolicyType, int | None]] = [(identity, "identity", None)]
     if isinstance(boundary, PolicyIndex):
         sets.append((boundary, "permission_boundary", None))
-    return _explain(caller, action, resource, ctx, decision, sets, has_boundary=boundary is not None)
+    return _explain(
+        caller, action, resource, ctx, decision, sets, has_boundary=boundary is not None
+    )
 
 
 def explain_authorization(
@@ -573,7 +581,8 @@ def explain_authorization(
     if identity_policies:
         sets.append((_index(identity_policies, "identity"), "identity", None))
     if permission_boundary is not None:
-        sets.append((_index([permission_boundary], "permission_boundary"), "permission_boundary", None))
+        boundary = _index([permission_boundary], "permission_boundary")
+        sets.append((boundary, "permission_boundary", None))
     if session_policy is not None:
         sets.append((_index([session_policy], "session"), "session", None))
     for i, level in enumerate(scps):
@@ -799,15 +808,21 @@ def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> Principal
         )
         return PrincipalCheck("Principal", s.principal.to_json(), how is not None, how, None, note)
     named = match_principal(s.not_principal, caller)
-    if how is not None and named is not None:
+    if how is None:
+        note = "lists the caller's whole identity chain, so the statement does not apply to it"
+    elif not_principal_excludes(s.not_principal, caller):
         note = (
-            f"names the caller {_HOW[named]}, but a Deny with NotPrincipal applies to every IAM"
-            " principal that has a permissions boundary"
+            "lists the caller, but a Deny with NotPrincipal applies to every IAM principal that"
+            " has a permissions boundary"
         )
-    elif how is not None:
-        note = "does not name the caller, so the statement applies to it"
+    elif named is not None:
+        note = (
+            f"names the caller {_HOW[named]} but not its whole identity chain (a user and its"
+            " account; a role session, its role and its account), so the statement applies"
+            " to it"
+        )
     else:
-        note = f"names the caller {_HOW[named]}, so the statement does not apply to it"
+        note = "does not name the caller, so the statement applies to it"
     return PrincipalCheck(
         "NotPrincipal", s.not_principal.to_json(), how is not None, how, named, note
     )
@@ -848,7 +863,9 @@ def _condition_check(c: CompiledCondition, ctx: Mapping[str, tuple[str, ...]]) -
     )
 
 
-def _condition_note(c: CompiledCondition, request: tuple[str, ...] | None, result: bool | None) -> str:
+def _condition_note(
+    c: CompiledCondition, request: tuple[str, ...] | None, result: bool | None
+) -> str:
     """Say which rule gave the verdict when it is not a plain comparison of values."""
     spec = c.spec
     if result is None:
