@@ -617,6 +617,12 @@ def test_not_action_statements_skip_the_resource_type_checks() -> None:
     assert not {"resource-type-mismatch", "action-resource-mismatch"} & codes(validate_policy(doc))
 
 
+def test_an_entry_that_matches_nothing_is_reported_once() -> None:
+    for resource in ("arn:aws:s3:::reports:2024/x", "arn:aws:s4:::reports/x"):
+        findings = validate_policy(pol(stmt(Resource=resource)))
+        assert len(findings) == 1, triples(findings)
+
+
 def test_s3_access_point_arn_is_not_an_object_arn_with_colon() -> None:
     doc = pol(stmt(Resource="arn:aws:s3:us-west-2:111122223333:accesspoint/ap1/object/key"))
     assert "s3-arn-colon" not in codes(validate_policy(doc))

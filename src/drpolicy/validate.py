@@ -846,7 +846,10 @@ class _Validator:
                 cache[key] = _arn_intersects(entries[k], rtype.glob)
             return cache[key]
 
-        for r in resolved:
+        # an entry already reported as matching nothing (unknown service, S3 colon) leaves
+        # the actions without it; saying so again for each action would repeat that finding
+        every_entry = len(resources) == len(stmt.resource)
+        for r in resolved if every_entry else ():
             assert r.actions is not None
             if any(
                 hits(k, t) for a in r.actions for t in a.resource_types for k in range(len(entries))
