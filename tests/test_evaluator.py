@@ -1,0 +1,493 @@
+"""The evaluator: every arm of the decision table, fail-closed errors, reasons, missing context.
+
+Sources: IAM User Guide "Policy evaluation logic" (explicit deny wins; same-account identity OR
+resource policy, except trust and KMS key policies; the principal-type table), "Cross-account
+policy evaluation logic" (both sides must allow), "Permissions boundaries", "Service control
+policies", "Resource control policies" (deny only), the NotAction/NotResource pages; and the
+brief's semantics decisions 5 and 7.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import drpolicy
+from drpolicy import Decision, RequestError, Role
+
+ACCT = "123456789012"
+OTHER = "111122223333"
+USER = f"arn:aws:iam::{ACCT}:user/alice"
+OTHER_USER = f"arn:aws:iam::{OTHER}:user/bob"
+ROLE = f"arn:aws:iam::{ACCT}:role/Dev"
+SESSION = f"arn:aws:sts::{ACCT}:assumed-role/Dev/alice"
+FED = f"arn:aws:sts::{ACCT}:federated-user/carol"
+SVC = "sagemaker.amazonaws.com"
+OBJ = "arn:aws:s3:::b/k"
+KEY = f"arn:aws:kms:us-east-1:{ACCT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def policy(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action: Any = "s3:GetObject", resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def deny(action: Any = "s3:GetObject", resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": action, "Resource": resource, **extra}
+
+
+ID_ALLOW = policy(allow())
+BOUNDARY_OTHER = policy(allow("ec2:*"))
+SESSION_OTHER = policy(allow("ec2:*"))
+
+
+def bucket(principal: Any, effect: str = "Allow") -> dict[str, Any]:
+    return policy({"Effect": effect, "Principal": principal, "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::b/*"})
+
+
+def refs(d: Decision) -> list[tuple[str, int, str]]:
+    return [(r.policy, r.index, r.policy_type) for r in d.reasons]
+
+
+# ------------------------------------------------------------------------------------------
+# The decision table, arm by arm
+# ------------------------------------------------------------------------------------------
+
+ARMS: list[tuple[str, str, dict[str, Any], str, str | None, list[tuple[str, int, str]]]] = [
+    # identity only, same account
+    ("no-policies", USER, {}, "ImplicitlyDenied", "identity", []),
+    ("identity-allow", USER, dict(identity_policies=[ID_ALLOW]), "Allowed", "identity",
+     [("identity-0", 0, "identity")]),
+    ("identity-two-allows", USER, dict(identity_policies=[ID_ALLOW, policy(allow("s3:*"))]), "Allowed",
+     "identity", [("identity-0", 0, "identity"), ("identity-1", 0, "identity")]),
+    ("identity-deny-wins", USER, dict(identity_policies=[ID_ALLOW, policy(deny())]), "ExplicitlyDenied",
+     "identity", [("identity-1", 0, "identity")]),
+    # explicit deny in any policy type wins, named by type
+    ("resource-deny", USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket("*", "Deny")),
+     "ExplicitlyDenied", "resource", [("resource-0", 0, "resource")]),
+    ("boundary-deny", USER, dict(identity_policies=[ID_ALLOW],
+                                 permission_boundary=policy(allow("*"), deny())),
+     "ExplicitlyDenied", "permission_boundary", [("permission_boundary-0", 1, "permission_boundary")]),
+    ("session-deny", SESSION, dict(identity_policies=[ID_ALLOW], session_policy=policy(allow("*"), deny())),
+     "ExplicitlyDenied", "session", [("session-0", 1, "session")]),
+    ("scp-deny", USER, dict(identity_policies=[ID_ALLOW], scps=[[policy(allow("*"), deny())]]),
+     "ExplicitlyDenied", "scp", [("scp-0", 1, "scp")]),
+    ("rcp-deny", USER, dict(identity_policies=[ID_ALLOW],
+                            rcps=[[policy(deny(Principal="*", resource="arn:aws:s3:::b/*"))]]),
+     "ExplicitlyDenied", "rcp", [("rcp-0", 0, "rcp")]),
+    ("deny-order-scp-first", USER, dict(identity_policies=[policy(deny())], scps=[[policy(deny())]],
+                                        resource_policy=bucket("*", "Deny")),
+     "ExplicitlyDenied", "scp", [("scp-0", 0, "scp"), ("resource-0", 0, "resource"), ("identity-0", 0, "identity")]),
+    ("deny-beats-resource-user-grant", USER, dict(identity_policies=[policy(deny())], resource_policy=bucket({"AWS": USER})),
+     "ExplicitlyDenied", "identity", [("identity-0", 0, "identity")]),
+    # SCPs: every level must allow (IAM callers only)
+    ("scp-all-levels-allow", USER, dict(identity_policies=[ID_ALLOW],
+                                        scps=[[policy(allow("*"))], [policy(allow("s3:*"))]]),
+     "Allowed", "identity", [("identity-0", 0, "identity")]),
+    ("scp-one-level-silent", USER, dict(identity_policies=[ID_ALLOW],
+                                        scps=[[policy(allow("*"))], [policy(allow("ec2:*"))]]),
+     "ImplicitlyDenied", "scp", []),
+    ("scp-empty-level", USER, dict(identity_policies=[ID_ALLOW], scps=[[policy(allow("*"))], []]),
+     "ImplicitlyDenied", "scp", []),
+    ("scp-allow-alone-grants-nothing", USER, dict(scps=[[policy(allow("*"))]]), "ImplicitlyDenied", "identity", []),
+    ("scp-limits-resource-grant", USER, dict(resource_policy=bucket({"AWS": USER}), scps=[[policy(allow("ec2:*"))]]),
+     "ImplicitlyDenied", "scp", []),
+    # RCPs only deny
+    ("rcp-allow-grants-nothing", USER, dict(rcps=[[policy(allow(Principal="*"))]]), "ImplicitlyDenied", "identity", []),
+    ("rcp-silent-does-not-block", USER, dict(identity_policies=[ID_ALLOW], rcps=[[policy(
+        deny("ec2:*", Principal="*"))]]), "Allowed", "identity", [("identity-0", 0, "identity")]),
+    # non-IAM callers: the resource policy alone decides
+    ("service-resource-grant", SVC, dict(resource_policy=bucket({"Service": SVC})), "Allowed", "resource",
+     [("resource-0", 0, "resource")]),
+    ("service-identity-ignored", SVC, dict(identity_policies=[ID_ALLOW]), "ImplicitlyDenied", None, []),
+    ("service-other-service", SVC, dict(resource_policy=bucket({"Service": "lambda.amazonaws.com"})),
+     "ImplicitlyDenied", "resource", []),
+    ("service-scp-ignored", SVC, dict(resource_policy=bucket({"Service": SVC}), scps=[[policy(deny())]]),
+     "Allowed", "resource", [("resource-0", 0, "resource")]),
+    ("service-rcp-applies", SVC, dict(resource_policy=bucket({"Service": SVC}),
+                                      rcps=[[policy(deny(Principal="*", resource="arn:aws:s3:::b/*"))]]),
+     "ExplicitlyDenied", "rcp", [("rcp-0", 0, "rcp")]),
+    ("anonymous-star", "anonymous", dict(resource_policy=bucket("*")), "Allowed", "resource",
+     [("resource-0", 0, "resource")]),
+    ("anonymous-aws-star", "anonymous", dict(resource_policy=bucket({"AWS": "*"})), "Allowed", "resource",
+     [("resource-0", 0, "resource")]),
+    ("anonymous-account", "anonymous", dict(resource_policy=bucket({"AWS": ACCT})), "ImplicitlyDenied", "resource", []),
+    # cross-account: both sides must allow
+    ("cross-resource-only", OTHER_USER, dict(resource_policy=bucket({"AWS": OTHER}), resource_account=ACCT),
+     "ImplicitlyDenied", "identity", []),
+    ("cross-identity-only", OTHER_USER, dict(identity_policies=[ID_ALLOW], resource_account=ACCT),
+     "ImplicitlyDenied", "resource", []),
+    ("cross-both", OTHER_USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket({"AWS": OTHER}),
+                                    resource_account=ACCT),
+     "Allowed", "resource", [("identity-0", 0, "identity"), ("resource-0", 0, "resource")]),
+    ("cross-both-user-arn", OTHER_USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket({"AWS": OTHER_USER}),
+                                             resource_account=ACCT), "Allowed", "resource",
+     [("identity-0", 0, "identity"), ("resource-0", 0, "resource")]),
+    ("cross-boundary-blocks", OTHER_USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket({"AWS": OTHER_USER}),
+                                               permission_boundary=BOUNDARY_OTHER, resource_account=ACCT),
+     "ImplicitlyDenied", "permission_boundary", []),
+    ("cross-resource-names-other", OTHER_USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket({"AWS": ACCT}),
+                                                    resource_account=ACCT), "ImplicitlyDenied", "resource", []),
+    # same account, resource policy names the account: the identity side must allow
+    ("account-grant-no-identity", USER, dict(resource_policy=bucket({"AWS": ACCT})), "ImplicitlyDenied", "identity", []),
+    ("account-grant-root-arn", USER, dict(resource_policy=bucket({"AWS": f"arn:aws:iam::{ACCT}:root"})),
+     "ImplicitlyDenied", "identity", []),
+    ("account-grant-with-identity", USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket({"AWS": ACCT})),
+     "Allowed", "identity", [("identity-0", 0, "identity")]),
+    ("resource-silent-identity-allows", USER, dict(identity_policies=[ID_ALLOW], resource_policy=bucket({"AWS": OTHER})),
+     "Allowed", "identity", [("identity-0", 0, "identity")]),
+    # same account, resource policy names the user / session / federated user: sufficient alone
+    ("user-grant", USER, dict(resource_policy=bucket({"AWS": USER})), "Allowed", "resource",
+     [("resource-0", 0, "resource")]),
+    ("user-grant-boundary-ignored", USER, dict(resource_policy=bucket({"AWS": USER}), permission_boundary=BOUNDARY_OTHER),
+     "Allowed", "resource", [("resource-0", 0, "resource")]),
+    ("session-grant", SESSION, dict(resource_policy=bucket({"AWS": SESSION}), permission_boundary=BOUNDARY_OTHER,
+                                    session_policy=SESSION_OTHER), "Allowed", "resource", [("resource-0", 0, "resource")]),
+    ("fed-grant", FED, dict(resource_policy=bucket({"AWS": FED})), "Allowed", "resource", [("resource-0", 0, "resource")]),
+    # same account, resource policy names the role: identity implicit deny ignored, boundary and
+    # session policy still limit
+    ("role-grant", SESSION, dict(resource_policy=bucket({"AWS": ROLE})), "Allowed", "resource",
+     [("resource-0", 0, "resource")]),
+    ("role-grant-boundary", SESSION, dict(resource_policy=bucket({"AWS": ROLE}), permission_boundary=BOUNDARY_OTHER),
+     "ImplicitlyDenied", "permission_boundary", []),
+    ("role-grant-session", SESSION, dict(resource_policy=bucket({"AWS": ROLE}), session_policy=SESSION_OTHER),
+     "ImplicitlyDenied", "session", []),
+    # same account, "*": the boundary's implicit deny is ignored, the session policy limits
+    ("star-grant", USER, dict(resource_policy=bucket("*")), "Allowed", "resource", [("resource-0", 0, "resource")]),
+    ("star-grant-boundary", SESSION, dict(resource_policy=bucket("*"), permission_boundary=BOUNDARY_OTHER),
+     "Allowed", "resource", [("resource-0", 0, "resource")]),
+    ("star-grant-session", SESSION, dict(resource_policy=bucket("*"), session_policy=SESSION_OTHER),
+     "ImplicitlyDenied", "session", []),
+    # identity side: boundary and session policy must allow too
+    ("identity-boundary-blocks", USER, dict(identity_policies=[ID_ALLOW], permission_boundary=BOUNDARY_OTHER),
+     "ImplicitlyDenied", "permission_boundary", []),
+    ("identity-boundary-allows", USER, dict(identity_policies=[ID_ALLOW], permission_boundary=policy(allow("s3:*"))),
+     "Allowed", "identity", [("identity-0", 0, "identity")]),
+    ("identity-session-blocks", SESSION, dict(identity_policies=[ID_ALLOW], session_policy=SESSION_OTHER),
+     "ImplicitlyDenied", "session", []),
+    ("boundary-alone-grants-nothing", USER, dict(permission_boundary=policy(allow("*"))), "ImplicitlyDenied", "identity", []),
+    ("session-alone-grants-nothing", SESSION, dict(session_policy=policy(allow("*"))), "ImplicitlyDenied", "identity", []),
+    # the root user has implicit identity Allow in its own account, but not against SCPs or denies
+    ("root-implicit-allow", ACCT, {}, "Allowed", "identity", []),
+    ("root-scp", ACCT, dict(scps=[[policy(allow("ec2:*"))]]), "ImplicitlyDenied", "scp", []),
+    ("root-explicit-deny", ACCT, dict(resource_policy=bucket({"AWS": ACCT}, "Deny")), "ExplicitlyDenied", "resource",
+     [("resource-0", 0, "resource")]),
+    ("root-other-account", f"arn:aws:iam::{OTHER}:root", dict(resource_account=ACCT), "ImplicitlyDenied", "resource", []),
+]
+
+
+@pytest.mark.parametrize(("caller", "kwargs", "decision", "decided_by", "reasons"), [a[1:] for a in ARMS],
+                         ids=[a[0] for a in ARMS])
+def test_decision_table(caller: str, kwargs: dict[str, Any], decision: str, decided_by: str | None,
+                        reasons: list[tuple[str, int, str]]) -> None:
+    d = drpolicy.authorize(caller, "s3:GetObject", OBJ, **kwargs)
+    assert (d.decision, d.decided_by) == (decision, decided_by)
+    assert refs(d) == reasons
+    assert d.allowed is (decision == "Allowed")
+    assert d.errors == ()
+
+
+# ------------------------------------------------------------------------------------------
+# Trust policies and KMS key policies must name the caller
+# ------------------------------------------------------------------------------------------
+
+
+def _trust(principal: Any) -> dict[str, Any]:
+    return policy({"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"})
+
+
+TARGET = f"arn:aws:iam::{ACCT}:role/Target"
+ASSUME = policy(allow("sts:AssumeRole", TARGET))
+
+
+@pytest.mark.parametrize(
+    ("caller", "kwargs", "decision", "decided_by"),
+    [
+        # no trust policy given: the question is about the caller's side only (decision 7)
+        (USER, dict(identity_policies=[ASSUME]), "Allowed", "identity"),
+        (USER, dict(identity_policies=[ASSUME], resource_policy=_trust({"AWS": OTHER})), "ImplicitlyDenied", "trust"),
+        (USER, dict(resource_policy=_trust({"AWS": USER})), "Allowed", "trust"),
+        (USER, dict(resource_policy=_trust({"AWS": USER}), permission_boundary=BOUNDARY_OTHER),
+         "ImplicitlyDenied", "permission_boundary"),
+        (USER, dict(resource_policy=_trust({"AWS": ACCT})), "ImplicitlyDenied", "identity"),
+        (USER, dict(identity_policies=[ASSUME], resource_policy=_trust({"AWS": ACCT})), "Allowed", "identity"),
+        (SESSION, dict(resource_policy=_trust({"AWS": ROLE})), "Allowed", "trust"),
+        (OTHER_USER, dict(resource_policy=_trust({"AWS": OTHER_USER})), "ImplicitlyDenied", "identity"),
+        (OTHER_USER, dict(identity_policies=[ASSUME], resource_policy=_trust({"AWS": OTHER_USER})), "Allowed", "trust"),
+        (SVC, dict(resource_policy=_trust({"Service": SVC})), "Allowed", "trust"),
+        (SVC, dict(resource_policy=_trust({"Service": "lambda.amazonaws.com"})), "ImplicitlyDenied", "trust"),
+        (USER, dict(identity_policies=[ASSUME], resource_policy=policy(
+            {"Effect": "Deny", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"},
+            {"Effect": "Allow", "Principal": {"AWS": USER}, "Action": "sts:AssumeRole"})), "ExplicitlyDenied", "trust"),
+    ],
+)
+def test_trust_policy_arms(caller: str, kwargs: dict[str, Any], decision: str, decided_by: str) -> None:
+    d = drpolicy.authorize(caller, "sts:AssumeRole", TARGET, **kwargs)
+    assert (d.decision, d.decided_by) == (decision, decided_by)
+
+
+@pytest.mark.parametrize(
+    ("key_policy", "identity", "allowed"),
+    [
+        (policy(allow("kms:*", Principal={"AWS": ACCT})), True, True),
+        (policy(allow("kms:*", Principal={"AWS": ACCT})), False, False),
+        (policy(allow("kms:*", Principal={"AWS": USER})), False, True),
+        (policy(allow("kms:*", Principal={"AWS": OTHER})), True, False),  # key policy must name the caller
+    ],
+)
+def test_kms_key_policy_must_name_the_caller(key_policy: dict[str, Any], identity: bool, allowed: bool) -> None:
+    kwargs: dict[str, Any] = dict(resource_policy=key_policy)
+    if identity:
+        kwargs["identity_policies"] = [policy(allow("kms:*"))]
+    assert drpolicy.authorize(USER, "kms:Decrypt", KEY, **kwargs).allowed is allowed
+
+
+def test_ordinary_resource_policy_is_not_strict() -> None:
+    # an S3 bucket policy silent about the caller does not block an identity Allow (same account)
+    d = drpolicy.authorize(USER, "s3:GetObject", OBJ, identity_policies=[ID_ALLOW],
+                           resource_policy=bucket({"AWS": OTHER}))
+    assert d.allowed
+
+
+# ------------------------------------------------------------------------------------------
+# Explicit deny wins; NotAction / NotResource complements (IAM User Guide examples)
+# ------------------------------------------------------------------------------------------
+
+
+def test_deny_report_example() -> None:
+    role = Role.from_policies("r", [policy(allow(["iam:Get*", "iam:List*"])), policy(deny("iam:*Report"))])
+    assert role.is_allowed("iam:GetRole", "*")
+    d = role.evaluate("iam:GetOrganizationsAccessReport", "*")
+    assert d.decision == "ExplicitlyDenied"
+    assert refs(d) == [("r/policy-1", 0, "identity")]
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "allowed"),
+    [("s3:GetObject", OBJ, True), ("ec2:RunInstances", "*", True), ("iam:CreateUser", "*", False),
+     ("IAM:createuser", f"arn:aws:iam::{ACCT}:user/x", False)],
+)
+def test_allow_not_action_everything_but_iam(action: str, resource: str, allowed: bool) -> None:
+    role = Role.from_policies("r", [policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})])
+    assert role.is_allowed(action, resource) is allowed
+    assert role.evaluate(action, resource).allowed is allowed
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "allowed"),
+    [
+        ("s3:GetObject", OBJ, True),
+        ("s3:DeleteBucket", "arn:aws:s3:::b", False),
+        ("s3:ListAllMyBuckets", "*", False),  # needs Resource "*"
+        ("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{ACCT}:instance/*", False),  # no other service
+    ],
+)
+def test_allow_not_action_limited_by_resource(action: str, resource: str, allowed: bool) -> None:
+    role = Role.from_policies("r", [policy({"Effect": "Allow", "NotAction": "s3:DeleteBucket",
+                                            "Resource": "arn:aws:s3:::*"})])
+    assert role.is_allowed(action, resource) is allowed
+
+
+def test_deny_not_action_without_mfa() -> None:
+    guard = policy({"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
+                    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}})
+    role = Role.from_policies("r", [policy(allow("*")), guard])
+    # long-term keys: the key is absent, IfExists makes the condition true
+    assert role.evaluate("s3:GetObject", OBJ).decision == "ExplicitlyDenied"
+    assert role.evaluate("s3:GetObject", OBJ, {"aws:MultiFactorAuthPresent": "false"}).decision == "ExplicitlyDenied"
+    assert role.is_allowed("s3:GetObject", OBJ, {"aws:MultiFactorAuthPresent": "true"})
+    assert role.is_allowed("iam:ListUsers", "*")
+
+
+def test_deny_not_resource_affects_only_listed_actions() -> None:
+    guard = policy({"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::hr", "arn:aws:s3:::hr/*"]})
+    role = Role.from_policies("r", [policy(allow("*")), guard])
+    assert role.is_allowed("s3:GetObject", "arn:aws:s3:::hr/payroll.csv")
+    assert not role.is_allowed("s3:GetObject", OBJ)
+    assert role.is_allowed("ec2:RunInstances", f"arn:aws:ec2:us-east-1:{ACCT}:instance/i-1")
+
+
+# ------------------------------------------------------------------------------------------
+# Evaluation errors fail closed
+# ------------------------------------------------------------------------------------------
+
+NUMERIC = {"NumericLessThan": {"s3:max-keys": "10"}}
+
+
+def test_erroring_allow_never_grants() -> None:
+    role = Role.from_policies("r", [policy(allow(Condition=NUMERIC))])
+    d = role.evaluate("s3:GetObject", OBJ, {"s3:max-keys": "abc"})
+    assert d.decision == "ImplicitlyDenied"
+    assert len(d.errors) == 1
+    assert (d.errors[0].statement.policy, d.errors[0].statement.index) == ("r/policy-0", 0)
+    assert "abc" in d.errors[0].message
+    assert not role.is_allowed("s3:GetObject", OBJ, {"s3:max-keys": "abc"})
+    assert role.is_allowed("s3:GetObject", OBJ, {"s3:max-keys": "9"})
+
+
+def test_erroring_deny_applies() -> None:
+    role = Role.from_policies("r", [policy(allow("*")), policy(deny(Condition=NUMERIC))])
+    d = role.evaluate("s3:GetObject", OBJ, {"s3:max-keys": "abc"})
+    assert d.decision == "ExplicitlyDenied"
+    assert refs(d) == [("r/policy-1", 0, "identity")]
+    assert len(d.errors) == 1
+    assert not role.is_allowed("s3:GetObject", OBJ, {"s3:max-keys": "abc"})
+    assert role.is_allowed("s3:GetObject", OBJ, {"s3:max-keys": "11"})
+
+
+def test_erroring_statement_does_not_hide_another_allow() -> None:
+    role = Role.from_policies("r", [policy(allow(Condition=NUMERIC), allow())])
+    d = role.evaluate("s3:GetObject", OBJ, {"s3:max-keys": "abc"})
+    assert d.decision == "Allowed"
+    assert refs(d) == [("r/policy-0", 1, "identity")]
+    assert len(d.errors) == 1
+
+
+def test_erroring_not_resource_variable_fails_closed() -> None:
+    # NotResource with a variable that has no value cannot be decided: a Deny applies
+    guard = policy({"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::home/${aws:username}/*"})
+    role = Role.from_policies("r", [policy(allow("*")), guard])
+    d = role.evaluate("s3:GetObject", "arn:aws:s3:::home/bob/x")
+    assert d.decision == "ExplicitlyDenied"
+    assert len(d.errors) == 1
+    assert not role.is_allowed("s3:GetObject", "arn:aws:s3:::home/bob/x")
+    assert role.is_allowed("s3:GetObject", "arn:aws:s3:::home/bob/x", {"aws:username": "bob"})
+    grant = Role.from_policies("r", [policy({"Effect": "Allow", "Action": "s3:*",
+                                             "NotResource": "arn:aws:s3:::home/${aws:username}/*"})])
+    d = grant.evaluate("s3:GetObject", "arn:aws:s3:::other/x")
+    assert d.decision == "ImplicitlyDenied"
+    assert len(d.errors) == 1
+
+
+def test_erroring_resource_policy_deny_applies_to_services() -> None:
+    resource = policy({"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*",
+                       "Condition": {"DateLessThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"}}},
+                      {"Effect": "Allow", "Principal": {"Service": SVC}, "Action": "s3:GetObject",
+                       "Resource": "arn:aws:s3:::b/*"})
+    d = drpolicy.authorize(SVC, "s3:GetObject", OBJ, resource_policy=resource,
+                           context={"aws:CurrentTime": "not a time"})
+    assert d.decision == "ExplicitlyDenied"
+    assert len(d.errors) == 1
+
+
+# ------------------------------------------------------------------------------------------
+# missing_context: only from statements whose action and resource matched
+# ------------------------------------------------------------------------------------------
+
+
+def test_missing_context_only_from_matching_statements() -> None:
+    role = Role.from_policies("r", [policy(
+        allow("s3:GetObject", "arn:aws:s3:::b/*", Condition={"StringEquals": {"s3:ExistingObjectTag/team": "red"}}),
+        allow("s3:PutObject", "arn:aws:s3:::b/*", Condition={"StringEquals": {"s3:RequestObjectTag/team": "red"}}),
+        allow("s3:GetObject", "arn:aws:s3:::other/*", Condition={"Bool": {"aws:SecureTransport": "true"}}),
+        deny("s3:GetObject", "arn:aws:s3:::b/*", Condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        allow("s3:GetObject", "*", Condition={"StringLike": {"s3:prefix": "home/${aws:PrincipalTag/team}/*"}}),
+    )])
+    d = role.evaluate("s3:GetObject", OBJ)
+    assert d.decision == "ImplicitlyDenied"
+    lowered = {k.lower() for k in d.missing_context}
+    assert lowered == {"aws:principaltag/team", "s3:existingobjecttag/team", "aws:sourceip", "s3:prefix"}
+    assert "s3:requestobjecttag/team" not in lowered  # other action
+    assert "aws:securetransport" not in lowered  # other resource
+    assert list(d.missing_context) == sorted(d.missing_context, key=str.lower)
+    supplied = role.evaluate("s3:GetObject", OBJ, {"s3:ExistingObjectTag/team": "red", "aws:SourceIp": "198.51.100.1"})
+    assert supplied.allowed
+    assert {k.lower() for k in supplied.missing_context} == {"aws:principaltag/team", "s3:prefix"}
+
+
+def test_missing_context_keeps_the_written_spelling() -> None:
+    role = Role.from_policies("r", [policy(allow(Condition={"StringEquals": {"S3:ExistingObjectTag/Team": "red"}}))])
+    assert role.evaluate("s3:GetObject", OBJ).missing_context == ("S3:ExistingObjectTag/Team",)
+
+
+def test_missing_context_includes_scp_keys() -> None:
+    scp = policy(allow("*"), deny(Condition={"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}))
+    d = drpolicy.authorize(USER, "s3:GetObject", OBJ, identity_policies=[ID_ALLOW], scps=[[scp]])
+    assert "aws:RequestedRegion" in d.missing_context
+    assert d.decision == "ExplicitlyDenied"  # negated operator on an absent key is true
+
+
+def test_derived_context_is_not_missing() -> None:
+    role = Role.from_policies("r", [policy(allow(Condition={"StringEquals": {"aws:PrincipalAccount": ACCT}}))])
+    d = role.evaluate("s3:GetObject", OBJ)
+    assert d.allowed
+    assert d.missing_context == ()
+
+
+# ------------------------------------------------------------------------------------------
+# Requests and agreement between the fast and the explaining path
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("action", "resource"),
+    [("s3:Get*", OBJ), ("s3", OBJ), ("s3:a:b", OBJ), (":GetObject", OBJ), ("s3:", OBJ), (5, OBJ),
+     (["s3:GetObject"], OBJ), ("s3:GetObject", "bucket"), ("s3:GetObject", ["arn:aws:s3:::b"]),
+     ("s3:GetObject", 5), ("s3:GetObject", "arn:aws:S3:::b")],
+)
+def test_bad_requests_raise_request_errors(action: Any, resource: Any) -> None:
+    with pytest.raises(RequestError):
+        drpolicy.is_allowed("deepracer", action, resource)
+    with pytest.raises(RequestError):
+        drpolicy.evaluate("deepracer", action, resource)
+    with pytest.raises(RequestError):
+        drpolicy.authorize(USER, action, resource, identity_policies=[ID_ALLOW])
+
+
+@pytest.mark.parametrize("caller", [5, "nobody", "arn:aws:s3:::b"])
+def test_bad_callers_raise_request_errors(caller: Any) -> None:
+    with pytest.raises(RequestError):
+        drpolicy.authorize(caller, "s3:GetObject", OBJ)
+
+
+def test_scps_shape_is_checked() -> None:
+    with pytest.raises(RequestError):
+        drpolicy.authorize(USER, "s3:GetObject", OBJ, scps=[policy(allow("*"))])  # type: ignore[list-item]
+
+
+AGREEMENT_POLICIES = [
+    policy(allow("s3:*", "arn:aws:s3:::b/*"), deny("s3:DeleteObject", "arn:aws:s3:::b/keep/*")),
+    policy(allow("s3:GetObject", "*", Condition={"StringEqualsIgnoreCase": {"s3:ExistingObjectTag/x": "true"}})),
+    policy({"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:aws:s3:::secret/*"}),
+    policy(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*")),
+    policy(allow("*", "*"), deny("*", "*", Condition={"NumericGreaterThan": {"k": "5"}})),
+]
+REQUESTS = [
+    ("s3:GetObject", OBJ, None), ("s3:DeleteObject", "arn:aws:s3:::b/keep/x", None),
+    ("s3:GetObject", "arn:aws:s3:::secret/x", {"s3:ExistingObjectTag/x": "TRUE"}),
+    ("s3:GetObject", "arn:aws:s3:::home/bob/x", {"aws:username": "bob"}),
+    ("iam:CreateUser", "*", {"k": "6"}), ("ec2:RunInstances", "*", {"k": "x"}),
+    ("s3:ListAllMyBuckets", "*", None),
+]
+
+
+@pytest.mark.parametrize("index", range(len(AGREEMENT_POLICIES)))
+def test_is_allowed_agrees_with_evaluate(index: int) -> None:
+    role = Role.from_policies("r", [AGREEMENT_POLICIES[index]])
+    for action, resource, context in REQUESTS:
+        d = role.evaluate(action, resource, context)
+        assert role.is_allowed(action, resource, context) is d.allowed, (action, resource, context)
+        assert drpolicy.is_allowed(role, action, resource, context) is d.allowed
+        # asking twice gives the same answer (caches)
+        assert drpolicy.is_allowed(role, action, resource, context) is d.allowed
+        assert role.evaluate(action, resource, context) == d
+
+
+def test_decision_values() -> None:
+    d = Decision("Allowed")
+    assert d.allowed
+    assert not Decision("ImplicitlyDenied").allowed
+    assert not Decision("ExplicitlyDenied").allowed
+    assert (d.reasons, d.decided_by, d.missing_context, d.errors) == ((), None, (), ())
+
+
+def test_statement_ref_text() -> None:
+    role = Role.from_policies("r", {"p": policy({"Sid": "Read", **allow()})})
+    (ref,) = role.evaluate("s3:GetObject", OBJ).reasons
+    assert (ref.policy, ref.index, ref.sid, ref.policy_type) == ("p", 0, "Read", "identity")
+    assert str(ref) == "identity:p: Statement[0] (Read)"
