@@ -360,6 +360,7 @@ def _action_intersects(x: str, y: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
 def _key_regex(template: str) -> re.Pattern[str]:
     """A condition-key name with placeholders (``aws:ResourceTag/${TagKey}``,
     ``s3:ExistingObjectTag/<key>``) as a case-insensitive regex."""
@@ -385,7 +386,7 @@ class _KeySet:
         patterns: dict[str, re.Pattern[str]] = {}
         for key in keys:
             if _has_placeholder(key):
-                patterns.setdefault(key.lower(), _key_regex(key))
+                patterns.setdefault(key.lower(), _key_regex(key.lower()))
             else:
                 exact.add(key.lower())
         return cls(frozenset(exact), tuple(patterns.values()))
@@ -400,8 +401,11 @@ class _KeySet:
 class _ResourceType:
     name: str
     arn: str
-    glob: _ArnGlob
     keys: tuple[str, ...]
+
+    @property
+    def glob(self) -> _ArnGlob:
+        return _format_arn(self.arn)
 
 
 @attrs.frozen(slots=True)
@@ -441,7 +445,7 @@ class _Data:
                 details = res.get_resource_type_details(service, key)
                 arn = str(details["arn"])
                 found[str(key).lower()] = _ResourceType(
-                    str(key), arn, _format_arn(arn), tuple(details.get("conditionKeys", ()))
+                    str(key), arn, tuple(details.get("conditionKeys", ()))
                 )
             self._types[service] = found
         return found
@@ -483,7 +487,8 @@ class _Data:
                 for key in cond.get_condition_keys_for_service(service):
                     ktype = str(cond.get_condition_key_details(service, key).get("type", ""))
                     if _has_placeholder(key):
-                        patterns.setdefault(key.lower(), (_key_regex(key), set()))[1].add(ktype)
+                        entry = patterns.setdefault(key.lower(), (_key_regex(key.lower()), set()))
+                        entry[1].add(ktype)
                     else:
                         exact.setdefault(key.lower(), set()).add(ktype)
             flat = tuple((rx, t) for rx, types in patterns.values() for t in types)
@@ -512,6 +517,7 @@ class _Data:
         return self._arn_services
 
 
+@functools.lru_cache(maxsize=4096)
 def _format_arn(arn: str) -> _ArnGlob:
     segs = arn.split(":", 5)
     if len(segs) != 6:  # pragma: no cover - every format in the data has six fields
