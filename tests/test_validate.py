@@ -741,6 +741,25 @@ def test_templated_condition_keys_are_known() -> None:
     assert validate_policy(doc) == ()
 
 
+def test_key_listed_by_an_example_name_counts_for_its_template() -> None:
+    # the data lists `secretsmanager:ResourceTag/tag-key` for GetSecretValue, and the
+    # template `secretsmanager:ResourceTag/${TagKey}` among the service's keys
+    doc = pol(
+        stmt(
+            Action="secretsmanager:GetSecretValue",
+            Condition={"StringEquals": {"secretsmanager:ResourceTag/team": "data"}},
+        )
+    )
+    assert validate_policy(doc) == ()
+    other = pol(
+        stmt(
+            Action="secretsmanager:GetSecretValue",
+            Condition={"StringEquals": {"secretsmanager:Name": "data"}},
+        )
+    )
+    assert codes(validate_policy(other)) == {"condition-key-not-supported"}
+
+
 def test_condition_key_names_are_case_insensitive() -> None:
     doc = pol(stmt(Action="s3:ListBucket", Condition={"StringLike": {"S3:PREFIX": "home/*"}}))
     assert validate_policy(doc) == ()

@@ -504,6 +504,11 @@ class _Data:
         types = frozenset(t for rx, t in patterns if rx.fullmatch(key))
         return types or None
 
+    def templates_for(self, key: str) -> tuple[re.Pattern[str], ...]:
+        """The templated key names of the data that ``key`` is an instance of."""
+        _, patterns = self._key_index()
+        return tuple({rx.pattern: rx for rx, _ in patterns if rx.fullmatch(key)}.values())
+
     def arn_services(self) -> frozenset[str]:
         """Every service name that appears in an ARN format (without placeholders)."""
         if self._arn_services is None:
@@ -1080,6 +1085,14 @@ class _Validator:
             return
         actions = [a for r in resolved for a in (r.actions or ())]
         if any(key in a.keys for a in actions):
+            return
+        # Some actions list a templated key by an example name (`secretsmanager:GetSecretValue`
+        # lists `secretsmanager:ResourceTag/tag-key` where the key list has
+        # `secretsmanager:ResourceTag/${TagKey}`): a listed instance of the same template counts.
+        templates = self.data.templates_for(key)
+        if any(
+            rx.fullmatch(listed) for rx in templates for a in actions for listed in a.keys.exact
+        ):
             return
         names = sorted({a.full for a in actions})
         # An absent key: IfExists, ForAllValues, negated operators and `Null: true` are true;
