@@ -42,7 +42,7 @@ def _import() -> Any:
         ) from exc
     if not hasattr(cedarpy, "PolicySet") or not hasattr(cedarpy, "Entities"):
         raise EngineUnavailable(
-            "this cedarpy has no pre-parsed PolicySet/Entities handles (needs cedarpy >= 4.8);"
+            "this cedarpy has no pre-parsed PolicySet/Entities handles (cedarpy 4.12 has them);"
             " it would re-parse every policy on every call"
         )
     return cedarpy
