@@ -986,3 +986,14 @@ def test_bool_if_exists_mfa_deny(context: dict[str, str], expected: bool) -> Non
                    key="aws:MultiFactorAuthPresent") is expected
     assert outcome("Bool", ["false"], context.get("aws:MultiFactorAuthPresent", ABSENT),
                    key="aws:MultiFactorAuthPresent") is (context.get("aws:MultiFactorAuthPresent") == "false")
+
+
+def test_substituted_value_never_shifts_arn_fields() -> None:
+    # ArnLike compares "each of the six colon-delimited components" separately; a substituted
+    # value is literal text inside its field, so a value with a colon cannot make the request's
+    # account `1` and resource `2:role/x` line up with a pattern account `1:2`.
+    clause = compiled("ArnLike", ["arn:aws:iam::${aws:PrincipalTag/acct}:role/x"])
+    context = normalise_context({"k": "arn:aws:iam::1:2:role/x", "aws:PrincipalTag/acct": "1:2"})
+    assert clause(context) is False
+    ok = normalise_context({"k": "arn:aws:iam::123456789012:role/x", "aws:PrincipalTag/acct": "123456789012"})
+    assert clause(ok) is True
