@@ -8,9 +8,12 @@ stdout).
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -265,7 +268,7 @@ class TestExplain:
         lines = proc.stdout.splitlines()
         assert lines[0] == f"request:   s3:GetObject on {MODEL}"
         assert lines[1] == f"principal: {SERVICE_ROLE} (role)"
-        assert lines[2] == "decision:  Allowed (decided by the identity policy)"
+        assert lines[2] == "decision:  Allowed (decided by the identity policies)"
         assert "  + Statement[5] Allow: applies (allows)" in lines
         assert "        Resource `arn:aws:s3:::*deepracer*`: matches" in lines
         assert any(line.startswith("  - Statement[6] Allow: condition StringEqualsIgnoreCase")
@@ -399,6 +402,22 @@ class TestValidate:
         from drpolicy.validate import SEVERITIES
 
         assert _SEVERITIES == SEVERITIES
+
+    def test_saved_cli_output_is_unwrapped(self, files: dict[str, Path]) -> None:
+        """Files saved from `aws iam get-role-policy` / `get-policy-version` are validated by
+        the document inside them, as --policy reads them."""
+        inner = doc({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"})
+        inline = write(files["dir"] / "inline.json",
+                       {"RoleName": "r", "PolicyName": "inline", "PolicyDocument": inner})
+        version = write(files["dir"] / "version.json", {"PolicyVersion": {
+            "VersionId": "v1", "IsDefaultVersion": True,
+            "Document": urllib.parse.quote(json.dumps(inner))}})
+        for path in (inline, version):
+            code, data = run_json("validate", str(path))
+            assert code == 0
+            assert [(f["code"], f["path"]) for f in data[0]["findings"]] == [
+                ("allow-with-not-action", "Statement[0].NotAction"),
+            ]
 
     def test_policy_type(self, files: dict[str, Path]) -> None:
         # a trust policy has no Resource; as an identity policy that is an error
@@ -562,3 +581,59 @@ def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out.startswith("ImplicitlyDenied")
     assert main(["check", "lambda", "s3:GetObject", "nope"]) == EXIT_BAD_INPUT
     assert capsys.readouterr().err.startswith("drpolicy: error: invalid ARN")
+
+
+# --------------------------------------------------------------------------------------
+# The documentation's transcripts are real runs
+# --------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSCRIPT_PAGES = [ROOT / "docs" / "cli.md", ROOT / "docs" / "explain.md"]
+_FILE_BLOCK = re.compile(r"^File `(?P<name>[\w.-]+)`:\n\n```json\n(?P<body>.*?)^```", re.M | re.S)
+_CONSOLE_BLOCK = re.compile(r"^```console\n(?P<body>.*?)^```", re.M | re.S)
+
+
+def _transcript(body: str) -> list[tuple[str, str, int | None]]:
+    """``(command, expected output, expected exit code)`` for each ``$ drpolicy ...`` line of a
+    console block; a following ``$ echo $?`` gives the exit code."""
+    steps: list[tuple[str, list[str], int | None]] = []
+    lines = body.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line == "$ echo $?":
+            command, out, _ = steps[-1]
+            steps[-1] = (command, out, int(lines[i + 1]))
+            i += 2
+            continue
+        assert line.startswith("$ drpolicy "), f"not a drpolicy command: {line}"
+        command = line[2:]
+        out: list[str] = []
+        i += 1
+        while i < len(lines) and not lines[i].startswith("$ "):
+            out.append(lines[i])
+            i += 1
+        steps.append((command, out, None))
+    return [(c, "\n".join(o), code) for c, o, code in steps]
+
+
+@pytest.mark.parametrize("page", TRANSCRIPT_PAGES, ids=[p.name for p in TRANSCRIPT_PAGES])
+def test_documented_transcripts(page: Path, tmp_path: Path) -> None:
+    """Every console transcript in the page is what the CLI prints today (stdout then stderr),
+    with the documented exit codes. Files shown as ``File `x.json`:`` blocks are written to a
+    scratch directory that also links the repository's ``tests/`` folder."""
+    if not page.exists():
+        pytest.skip(f"{page.name} not written yet")
+    text = page.read_text(encoding="utf-8")
+    for m in _FILE_BLOCK.finditer(text):
+        (tmp_path / m["name"]).write_text(m["body"], encoding="utf-8")
+    (tmp_path / "tests").symlink_to(ROOT / "tests", target_is_directory=True)
+    checked = 0
+    for block in _CONSOLE_BLOCK.finditer(text):
+        for command, expected, code in _transcript(block["body"]):
+            proc = run(*shlex.split(command)[1:], cwd=tmp_path)
+            assert (proc.stdout + proc.stderr).rstrip("\n") == expected, command
+            if code is not None:
+                assert proc.returncode == code, command
+            checked += 1
+    assert checked > 0

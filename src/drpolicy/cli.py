@@ -400,11 +400,22 @@ def _print_decision(d: Decision, as_json: bool) -> None:
     for r in d.reasons:
         print(f"  by {r}")
     if d.decided_by and not d.allowed:
-        print(f"  decided by: {d.decided_by} policies")
+        print(f"  decided by: {_DECIDED_BY[d.decided_by]}")
     if d.missing_context:
         print(f"  missing context: {', '.join(d.missing_context)}")
     for e in d.errors:
         print(f"  error: {e}")
+
+
+_DECIDED_BY: Final[Mapping[str, str]] = {
+    "identity": "identity policies",
+    "permission_boundary": "permissions boundary",
+    "session": "session policy",
+    "scp": "SCPs",
+    "rcp": "RCPs",
+    "resource": "resource policy",
+    "trust": "trust policy",
+}
 
 
 def _exit(d: Decision) -> int:
@@ -484,6 +495,32 @@ def _cmd_roles(args: argparse.Namespace) -> int:
     return EXIT_ALLOWED
 
 
+def _unwrap(raw: bytes) -> Any:
+    """The policy document of a file, as :func:`drpolicy.loaders.load_policy_file` reads it:
+    the saved output of ``aws iam get-policy-version`` (``PolicyVersion.Document``) or
+    ``get-role-policy``/``get-user-policy``/``get-group-policy`` (``PolicyDocument``) yields
+    the document inside; anything else is validated as it is (bytes, so the parser still sees
+    duplicate keys and JSON errors)."""
+    import urllib.parse
+
+    try:
+        decoded = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return raw
+    if not isinstance(decoded, dict) or "Statement" in decoded:
+        return raw
+    inner = decoded.get("PolicyVersion")
+    if isinstance(inner, dict) and "Document" in inner:
+        document = inner["Document"]
+    elif "PolicyDocument" in decoded:
+        document = decoded["PolicyDocument"]
+    else:
+        return raw
+    if isinstance(document, str) and not document.lstrip().startswith("{"):
+        document = urllib.parse.unquote(document)
+    return document
+
+
 def _name(policy: Policy | None) -> str | None:
     return None if policy is None else policy.name
 
@@ -504,7 +541,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         try:
             found = [
                 {"severity": f.severity, "code": f.code, "path": f.path, "message": f.message}
-                for f in validate_policy(source, policy_type=args.policy_type, name=path.stem)
+                for f in validate_policy(
+                    _unwrap(source), policy_type=args.policy_type, name=path.stem
+                )
             ]
         except PolicyParseError as exc:  # not a policy at all: every problem is an error
             found = [

@@ -107,6 +107,15 @@ _TYPE_LABEL: Final[Mapping[str, str]] = {
     "resource": "resource policy",
     "trust": "trust policy",
 }
+_DECIDED_BY: Final[Mapping[str, str]] = {
+    "identity": "identity policies",
+    "permission_boundary": "permissions boundary",
+    "session": "session policy",
+    "scp": "SCPs",
+    "rcp": "RCPs",
+    "resource": "resource policy",
+    "trust": "trust policy",
+}
 
 
 # --------------------------------------------------------------------------------------
@@ -937,7 +946,7 @@ def _render(e: Explanation, verbose: bool) -> str:
         f"request:   {e.action} on {e.resource}",
         f"principal: {e.principal} ({e.principal_kind})",
     ]
-    by = f" (decided by the {_TYPE_LABEL[d.decided_by]})" if d.decided_by else ""
+    by = f" (decided by the {_DECIDED_BY[d.decided_by]})" if d.decided_by else ""
     lines.append(f"decision:  {d.decision}{by}")
     for r in d.reasons:
         lines.append(f"  {'denied' if d.decision == 'ExplicitlyDenied' else 'allowed'} by {r}")
