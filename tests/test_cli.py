@@ -8,9 +8,9 @@ stdout).
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
-import os
 import subprocess
 import sys
 import urllib.parse
@@ -589,8 +589,10 @@ def test_main_in_process(capsys: pytest.CaptureFixture[str]) -> None:
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPT_PAGES = [ROOT / "docs" / "cli.md", ROOT / "docs" / "explain.md"]
-_FILE_BLOCK = re.compile(r"^File `(?P<name>[\w.-]+)`:\n\n```json\n(?P<body>.*?)^```", re.M | re.S)
-_CONSOLE_BLOCK = re.compile(r"^```console\n(?P<body>.*?)^```", re.M | re.S)
+_FILE_BLOCK = re.compile(
+    r"^File `(?P<name>[\w.-]+)`:\n\n```json\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL
+)
+_CONSOLE_BLOCK = re.compile(r"^```console\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 def _transcript(body: str) -> list[tuple[str, str, int | None]]:
@@ -602,8 +604,8 @@ def _transcript(body: str) -> list[tuple[str, str, int | None]]:
     while i < len(lines):
         line = lines[i]
         if line == "$ echo $?":
-            command, out, _ = steps[-1]
-            steps[-1] = (command, out, int(lines[i + 1]))
+            previous, printed, _ = steps[-1]
+            steps[-1] = (previous, printed, int(lines[i + 1]))
             i += 2
             continue
         assert line.startswith("$ drpolicy "), f"not a drpolicy command: {line}"
