@@ -43,7 +43,15 @@ _FLAGS: Final = re.DOTALL  # S3 keys may contain newlines; `.` must match them
 
 
 class PatternError(ValueError):
-    """A pattern cannot be compiled; the message says why."""
+    """A pattern cannot be compiled; the message says why.
+
+    Attributes:
+        code: the parser's problem code (``invalid-arn``, ``value`` or ``variable``).
+    """
+
+    def __init__(self, message: str, code: str = "invalid-arn") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def glob_to_regex(glob: str, *, star: str = ".*", qmark: str = ".") -> str:
@@ -152,7 +160,7 @@ def compile_action_pattern(source: str) -> ActionPattern:
         return ActionPattern(source, lowered, "*", "*", ".*")
     if lowered.count(":") != 1:
         raise PatternError(
-            "an action must be `*` or `service:action` with exactly one colon"
+            "an action must be `*` or `service:action` with exactly one colon", "value"
         )
     service, name = lowered.split(":")
     if not has_wildcard(lowered):
@@ -310,7 +318,7 @@ def compile_arn_pattern(
     resource = segs[5]
     if any("${" in s for s in head_segments[1:]) and variables:
         raise PatternError(
-            "policy variables are allowed only in the resource part of an ARN"
+            "policy variables are allowed only in the resource part of an ARN", "variable"
         )
     head = ":".join(
         glob_to_regex(s, star=_SEGMENT_STAR, qmark=_SEGMENT_QMARK) for s in head_segments
@@ -322,7 +330,7 @@ def compile_arn_pattern(
         try:
             template = parse_template(resource)
         except ValueError as exc:
-            raise PatternError(str(exc)) from None
+            raise PatternError(str(exc), "variable") from None
         if any(isinstance(p, Var) for p in template):
             lead = template[0].text if isinstance(template[0], Text) else ""
             literal = _literal_prefix(head_literal + lead)

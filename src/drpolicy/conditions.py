@@ -71,7 +71,15 @@ class ConditionEvaluationError(Exception):
 
 
 class ValueParseError(ValueError):
-    """A policy value cannot be parsed for its operator (raised at compile time)."""
+    """A policy value cannot be parsed for its operator (raised at compile time).
+
+    Attributes:
+        code: the parser's problem code (``value`` or ``variable``).
+    """
+
+    def __init__(self, message: str, code: str = "value") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 # --------------------------------------------------------------------------------------
@@ -489,9 +497,12 @@ class CompiledCondition:
                     )
                 return False
             return self._any_value_matches(values[0], context) != negated
+        # Every request value is compared (no short-circuit), so a value that cannot be read
+        # makes the clause an error whatever its position in the list.
+        results = [self._any_value_matches(v, context) != negated for v in values]
         if spec.qualifier == "ForAllValues":
-            return all(self._any_value_matches(v, context) != negated for v in values)
-        return any(self._any_value_matches(v, context) != negated for v in values)
+            return all(results)
+        return any(results)
 
     def _null_matches(self, is_null: bool) -> bool:
         return any(v.parsed == is_null for v in self.values)
@@ -593,6 +604,10 @@ def _arn_regex(pieces: list[tuple[bool, str]]) -> str:
     field = 0
     for is_glob, text in pieces:
         if not is_glob:
+            if field < 5 and ":" in text:
+                # substituted text never spans ARN fields ("each of the six colon-delimited
+                # components of the ARN is checked separately"): this value matches nothing
+                return "(?!)"
             out.append(re.escape(text))
             continue
         for ch in text:
@@ -637,12 +652,13 @@ def compile_condition(
         if variables and "${" in text:
             if not family.variables:
                 raise ValueParseError(
-                    f"`{text}`: policy variables are not allowed with `{spec.operator.name}`"
+                    f"`{text}`: policy variables are not allowed with `{spec.operator.name}`",
+                    "variable",
                 )
             try:
                 template = parse_template(text)
             except ValueError as exc:
-                raise ValueParseError(str(exc)) from None
+                raise ValueParseError(str(exc), "variable") from None
             if any(isinstance(p, Var) for p in template):
                 parsed_values.append(_Value(text, None, template))
                 continue
@@ -687,8 +703,10 @@ def _single_value_matcher(name: str, family: _Family, static: Any) -> Callable[[
     if name == "StringEqualsIgnoreCase":
         return lambda request: request.lower() in static
     if name == "StringLike":
-        globs = tuple(g.glob for g in static)
-        return _GlobSet(globs)
+        # values are lazy globs, or regexes already built from escape-only templates
+        return _GlobSet(tuple(
+            glob_to_regex(v.glob) if isinstance(v, _LazyGlob) else v.pattern for v in static
+        ))
     compare = family.compare
     if len(static) == 1:
         (only,) = static
@@ -700,16 +718,16 @@ class _GlobSet:
     """Whether a string matches any of several StringLike globs: one alternation regex,
     compiled on first use."""
 
-    __slots__ = ("globs", "_fullmatch")
+    __slots__ = ("sources", "_fullmatch")
 
-    def __init__(self, globs: tuple[str, ...]) -> None:
-        self.globs = globs
+    def __init__(self, sources: tuple[str, ...]) -> None:
+        self.sources = sources
         self._fullmatch: Callable[[str], Any] | None = None
 
     def __call__(self, request: str) -> bool:
         fullmatch = self._fullmatch
         if fullmatch is None:
-            source = "|".join(f"(?:{glob_to_regex(g)})" for g in self.globs)
+            source = "|".join(f"(?:{s})" for s in self.sources)
             fullmatch = self._fullmatch = _compile_regex(source).fullmatch
         return fullmatch(request) is not None
 

@@ -123,12 +123,20 @@ class CatalogError(DrpolicyError, LookupError):
     Attributes:
         name: the name asked for.
         known: the names that would have worked.
+
+    Args:
+        what: what was looked up (``role``, ``user``, ``group``, ``principal``).
+        where: where it was looked up (``account 111122223333``), if not the catalog.
     """
 
-    def __init__(self, name: object, known: Sequence[str]) -> None:
+    def __init__(
+        self, name: object, known: Sequence[str], *, what: str = "role", where: str = ""
+    ) -> None:
         self.name = name
         self.known = tuple(known)
-        super().__init__(f"unknown role `{name}`: known roles are {', '.join(self.known)}")
+        place = f" in {where}" if where else ""
+        listing = ", ".join(self.known) if self.known else "none"
+        super().__init__(f"unknown {what} `{name}`{place}: known {what}s are {listing}")
 
     def __str__(self) -> str:  # LookupError would otherwise repr() the message
         return str(self.args[0])

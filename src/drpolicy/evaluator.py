@@ -424,7 +424,7 @@ class PolicyIndex:
         return group
 
     def _build_group(self, action: str) -> _Group:
-        low = check_action(action)
+        low = check_action(action)  # raises RequestError for anything but service:Name
         found: dict[int, _Stmt] = {}
         for s in self._exact.get(low, ()):
             found[s.order] = s
@@ -449,7 +449,10 @@ class PolicyIndex:
 
         Stops at the first applicable Deny, then at the first applicable Allow.
         """
-        group = self._groups.get(action) or self._build_group(action)
+        try:
+            group = self._groups.get(action) or self._build_group(action)
+        except TypeError:  # an unhashable "action": let check_action say what is wrong
+            group = self._build_group(action)
         deny = group.deny
         if not deny.empty and deny.any_applies(resource, context):
             return DENY
@@ -468,7 +471,10 @@ class PolicyIndex:
         has_boundary: bool = False,
     ) -> _Scan:
         """Every statement that applies, with how Principal matched and what failed."""
-        group = self._groups.get(action) or self._build_group(action)
+        try:
+            group = self._groups.get(action) or self._build_group(action)
+        except TypeError:  # an unhashable "action": let check_action say what is wrong
+            group = self._build_group(action)
         result = _Scan()
         for index, is_deny in ((group.deny, True), (group.allow, False)):
             if index.empty:
@@ -686,7 +692,11 @@ def decide(
         has_resource_policy=res is not None,
         identity_allows=bool(identity and identity.allows),
         boundary_ok=boundary is None or bool(boundary.allows),
-        session_ok=session is None or bool(session.allows),
+        # "If there is no session policy ... if the principal is a role session, the request is
+        # Allowed. Otherwise, the request is implicitly denied" (PEL, session policies): a
+        # federated user's session without a session policy has no permissions.
+        session_ok=bool(session.allows) if session is not None
+        else principal.kind != "federated-user",
         scps_ok=all(level is not None and level.allows for level in scp_levels),
         resource_grant=_best_grant(res),
     )

@@ -228,8 +228,11 @@ class Decision:
         reasons: the determining statements: every matching Deny when explicitly denied,
             otherwise the Allow statements that granted (empty for an implicit deny).
         decided_by: the policy type that decided: for an allow the grant that sufficed
-            (``identity`` or ``resource``/``trust``), for a deny the type that blocked it;
-            ``None`` for an implicit deny with no policy applying at all.
+            (``identity`` or ``resource``/``trust``); for an explicit deny the type of the
+            first Deny (SCP, RCP, resource/trust, identity, boundary, session order); for an
+            implicit deny the type whose missing Allow blocked it (``identity`` when an IAM
+            caller has no applicable Allow at all). ``None`` only when a caller that is not an
+            IAM identity meets no resource policy.
         missing_context: condition keys (as written in the policies) that statements matching
             the action and resource referenced but the request did not supply, sorted.
         errors: statements whose evaluation failed (see :class:`EvaluationIssue`).

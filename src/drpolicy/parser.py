@@ -17,7 +17,12 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from drpolicy._wildcard import PatternError, compile_action_pattern, compile_arn_pattern
-from drpolicy.conditions import OperatorError, ValueParseError, compile_condition
+from drpolicy.conditions import (
+    OperatorError,
+    ValueParseError,
+    compile_condition,
+    parse_operator,
+)
 from drpolicy.errors import PolicyParseError, Problem
 from drpolicy.model import ConditionEntry, Policy, PolicyType, PrincipalSpec, Statement
 
@@ -122,20 +127,20 @@ def _strings(value: object, path: str, errs: _Collector, what: str) -> list[tupl
     return []
 
 
-def _decode(source: str | bytes | bytearray) -> Any:
+def _decode(source: str | bytes | bytearray, name: str | None = None) -> Any:
     if isinstance(source, (bytes, bytearray)):
         try:
             source = bytes(source).decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise PolicyParseError([Problem("", f"not UTF-8 text: {exc.reason}", None, "json")]) from None
+            raise PolicyParseError([Problem("", f"not UTF-8 text: {exc.reason}", None, "json")], name) from None
     try:
         return json.loads(source, object_pairs_hook=_pairs_hook)
     except json.JSONDecodeError as exc:
         raise PolicyParseError(
-            [Problem("", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", None, "json")]
+            [Problem("", f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", None, "json")], name
         ) from None
     except RecursionError:
-        raise PolicyParseError([Problem("", "malformed JSON: nested too deeply", None, "json")]) from None
+        raise PolicyParseError([Problem("", "malformed JSON: nested too deeply", None, "json")], name) from None
 
 
 def parse_policy(
@@ -174,7 +179,7 @@ def parse_policy(
                 raise PolicyParseError.from_problems(problems, policy.name)
         return policy
     if isinstance(source, (str, bytes, bytearray)):
-        document = _decode(source)
+        document = _decode(source, name)
     elif isinstance(source, Mapping):
         document = source
     else:
@@ -284,7 +289,7 @@ def _parse_statement(
             try:
                 compile_action_pattern(text)
             except PatternError as exc:
-                errs.add(p, f"`{text}`: {exc}", text)
+                errs.add(p, f"`{text}`: {exc}", text, exc.code)
             checked.append(text)
         if key == "Action":
             action = tuple(checked)
@@ -300,7 +305,7 @@ def _parse_statement(
             try:
                 compile_arn_pattern(text, fold_prefix=True, variables=variables)
             except PatternError as exc:
-                errs.add(p, f"`{text}`: {exc}", text, "invalid-arn")
+                errs.add(p, f"`{text}`: {exc}", text, exc.code)
             checked.append(text)
         if key == "Resource":
             resource = tuple(checked)
@@ -420,8 +425,6 @@ def _parse_conditions(
         op_path = _join(path, operator)
         op_ok = True
         try:
-            from drpolicy.conditions import parse_operator
-
             parse_operator(operator)
         except OperatorError as exc:
             errs.add(op_path, str(exc), operator, "unknown-operator")
@@ -456,7 +459,7 @@ def _parse_conditions(
             try:
                 compile_condition(operator, key, tuple(values), variables=variables)
             except (ValueParseError, OperatorError) as exc:
-                errs.add(key_path, str(exc), raw)
+                errs.add(key_path, str(exc), raw, getattr(exc, "code", "value"))
                 continue
             entries.append(ConditionEntry(operator, key, tuple(values)))
     return tuple(entries)

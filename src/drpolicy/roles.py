@@ -44,6 +44,7 @@ placeholder account)."""
 _ACCOUNT: Final = re.compile(r"\d{12}")
 _ROLE_NAME: Final = re.compile(r"[\w+=,.@-]{1,64}")
 _PATH: Final = re.compile(r"/(?:[\x21-\x7e]*/)?")
+_PARTITION: Final = re.compile(r"aws(?:-[a-z]+)*")
 
 PolicySource = Any  # JSON text, bytes, a mapping, a Policy or a CompiledPolicy
 
@@ -108,6 +109,7 @@ class Role:
         account_id: str = DEFAULT_ACCOUNT_ID,
         path: str = "/",
         description: str = "",
+        partition: str = "aws",
     ) -> Role:
         """Build a role from your own policy documents.
 
@@ -122,6 +124,7 @@ class Role:
             account_id: the 12-digit account the role lives in.
             path: the role path (``/`` or ``/service-role/``); PassRole matches it.
             description: free text.
+            partition: the ARN partition (``aws``, ``aws-cn``, ``aws-us-gov``).
 
         Raises:
             PolicyParseError: a document is malformed or has elements its type forbids.
@@ -137,12 +140,22 @@ class Role:
             raise RequestError(f"invalid role name `{name}`")
         if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
             raise RequestError(f"invalid account ID `{account_id}`: expected 12 digits")
+        if not isinstance(partition, str) or not _PARTITION.fullmatch(partition):
+            raise RequestError(f"invalid partition `{partition}`")
         if not isinstance(path, str) or not _PATH.fullmatch(path):
             raise RequestError(f"invalid role path `{path}`: it starts and ends with `/`")
+        if isinstance(policies, Mapping) and "Statement" in policies:
+            raise RequestError(
+                "`policies` looks like one policy document: pass a list of documents"
+                " ([document]) or a mapping of policy names to documents"
+            )
         if isinstance(policies, Mapping):
             items = [(str(k), v) for k, v in policies.items()]
-        elif isinstance(policies, (str, bytes)):
-            raise RequestError("`policies` is a collection of documents, not one document")
+        elif isinstance(policies, (str, bytes)) or not isinstance(policies, Iterable):
+            raise RequestError(
+                "`policies` is a mapping of names to documents or a list of documents,"
+                f" not {type(policies).__name__}"
+            )
         else:
             items = [
                 (_policy_name(v) or f"{name}/policy-{i}", v) for i, v in enumerate(policies)
@@ -155,7 +168,7 @@ class Role:
             permission_boundary, "permission_boundary",
             _policy_name(permission_boundary) or f"{name}/boundary",
         )
-        arn = f"arn:aws:iam::{account_id}:role{path}{name}"
+        arn = f"arn:{partition}:iam::{account_id}:role{path}{name}"
         return cls(name, arn, parsed, trust, boundary, description)
 
     @property
