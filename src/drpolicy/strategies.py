@@ -367,7 +367,9 @@ class _Chooser:
         self.draw = draw
 
     def pick(self, items: Sequence[T]) -> T:
-        return self.draw(st.sampled_from(items))
+        if len(items) == 1:
+            return items[0]
+        return items[self.draw(st.integers(0, len(items) - 1))]
 
     def coin(self) -> bool:
         return self.draw(st.booleans())
@@ -492,6 +494,16 @@ def _instantiate_action(pattern: ActionPattern, ch: _Chooser, service: str | Non
     return _CANONICAL_ACTION.get(action.lower(), action)
 
 
+def _plausible_action_pattern(p: ActionPattern) -> bool:
+    """Whether some plausible action matches ``p`` (not so for commas, spaces or an empty
+    name: AWS accepts them and they match nothing real, S12)."""
+    if p.lowered == "*":
+        return True
+    svc_probe = re.sub(r"[*?]", "a", p.service)
+    name_probe = re.sub(r"[*?]", "A", p.name)
+    return bool(_SERVICE_RE.fullmatch(svc_probe) and _ACTION_NAME_RE.fullmatch(name_probe))
+
+
 def _check_service(service: str | None) -> None:
     if service is not None and not (isinstance(service, str) and _SERVICE_RE.fullmatch(service)):
         raise InvalidArgument(f"`{service}` is not a service prefix such as `s3`")
@@ -529,7 +541,7 @@ def actions(
     _check_service(service)
     patterns = _as_patterns(matching, "matching")
     if not patterns:
-        return st.composite(lambda draw: _vocabulary_action(_Chooser(draw), service))()
+        return _vocabulary_actions(service)
     compiled: list[ActionPattern] = []
     for p in patterns:
         try:
@@ -537,20 +549,26 @@ def actions(
         except PatternError as exc:
             raise InvalidArgument(f"`{p}`: {exc}") from None
     for p in compiled:
-        if p.lowered != "*" and not _SERVICE_RE.fullmatch(p.service.replace("*", "a").replace("?", "a")):
-            raise InvalidArgument(f"no action can match `{p.source}`")
+        if not _plausible_action_pattern(p):
+            raise InvalidArgument(f"no plausible action matches `{p.source}`")
 
-    @st.composite
-    def draw_matching(draw: st.DrawFn) -> str:
-        ch = _Chooser(draw)
-        pattern = ch.pick(compiled)
-        for _ in range(4):
-            action = _instantiate_action(pattern, ch, service)
-            if action is not None:
-                return action
-        reject()
+    return _matching_actions(tuple(compiled), service)
 
-    return draw_matching()
+
+@st.composite
+def _vocabulary_actions(draw: st.DrawFn, service: str | None) -> str:
+    return _vocabulary_action(_Chooser(draw), service)
+
+
+@st.composite
+def _matching_actions(draw: st.DrawFn, compiled: tuple[ActionPattern, ...], service: str | None) -> str:
+    ch = _Chooser(draw)
+    pattern = ch.pick(compiled)
+    for _ in range(4):
+        action = _instantiate_action(pattern, ch, service)
+        if action is not None:
+            return action
+    reject()
 
 
 def case_variants(text: str, *, changed: bool = False) -> st.SearchStrategy[str]:
@@ -567,17 +585,18 @@ def case_variants(text: str, *, changed: bool = False) -> st.SearchStrategy[str]
     if changed and not flippable:
         raise InvalidArgument(f"`{text}` has no letter whose case can change")
 
-    @st.composite
-    def draw_variant(draw: st.DrawFn) -> str:
-        if not flippable:
-            return text
-        chars = list(text)
-        flips = draw(st.lists(st.sampled_from(flippable), min_size=1 if changed else 0, unique=True))
-        for i in flips:
-            chars[i] = chars[i].swapcase()
-        return "".join(chars)
+    if not flippable:
+        return st.just(text)
+    return _case_variant(text, tuple(flippable), changed)
 
-    return draw_variant()
+
+@st.composite
+def _case_variant(draw: st.DrawFn, text: str, flippable: tuple[int, ...], changed: bool) -> str:
+    chars = list(text)
+    flips = draw(st.lists(st.sampled_from(flippable), min_size=1 if changed else 0, unique=True))
+    for i in flips:
+        chars[i] = chars[i].swapcase()
+    return "".join(chars)
 
 
 # --------------------------------------------------------------------------------------
@@ -748,41 +767,52 @@ def arns(
     if any(p.kind == "any" for p in excluding):
         raise InvalidArgument("every ARN matches `*`: `not_matching` cannot contain it")
 
-    @st.composite
-    def draw_arn(draw: st.DrawFn) -> str:
-        ch = _Chooser(draw)
-        for _ in range(6):
-            if including:
-                pattern = ch.pick(including)
-                if pattern.kind == "any":
-                    arn: str | None = _realistic_arn(
-                        ch, service, resource_type, partition=partition, region=region,
-                        account=account,
-                    )
-                else:
-                    arn = _instantiate_arn(pattern, ch, service=service)
-            elif excluding and ch.coin():
-                near = _instantiate_arn(ch.pick(excluding), ch, service=service)
-                arn = None if near is None else _perturb_arn(near, ch)
-            else:
-                arn = _realistic_arn(
+    return _arns_drawn(
+        service, resource_type, tuple(including), tuple(excluding), partition, region, account
+    )
+
+
+@st.composite
+def _arns_drawn(
+    draw: st.DrawFn,
+    service: str | None,
+    resource_type: str | None,
+    including: tuple[ArnPattern, ...],
+    excluding: tuple[ArnPattern, ...],
+    partition: str,
+    region: str | None,
+    account: str | None,
+) -> str:
+    ch = _Chooser(draw)
+    for _ in range(6):
+        if including:
+            pattern = ch.pick(including)
+            if pattern.kind == "any":
+                arn: str | None = _realistic_arn(
                     ch, service, resource_type, partition=partition, region=region,
                     account=account,
                 )
-            if arn is None:
-                continue
-            try:
-                parse_arn(arn)
-            except DrpolicyError:
-                continue
-            if including and not any(p.match(arn, {}) for p in including):
-                continue
-            if any(p.match(arn, {}) for p in excluding):
-                continue
-            return arn
-        reject()
-
-    return draw_arn()
+            else:
+                arn = _instantiate_arn(pattern, ch, service=service)
+        elif excluding and ch.coin():
+            near = _instantiate_arn(ch.pick(excluding), ch, service=service)
+            arn = None if near is None else _perturb_arn(near, ch)
+        else:
+            arn = _realistic_arn(
+                ch, service, resource_type, partition=partition, region=region, account=account
+            )
+        if arn is None:
+            continue
+        try:
+            parse_arn(arn)
+        except DrpolicyError:
+            continue
+        if including and not any(p.match(arn, {}) for p in including):
+            continue
+        if any(p.match(arn, {}) for p in excluding):
+            continue
+        return arn
+    reject()
 
 
 def _resource_types_for(action: str) -> tuple[str, ...] | None:
@@ -817,9 +847,7 @@ def _resource_for(draw: st.DrawFn, action: str) -> str:
     service = action.partition(":")[0]
     types = _resource_types_for(action)
     if types is None:
-        if service in _RESOURCE_TYPES and not ch.coin():
-            return _realistic_arn(ch, service)
-        return "*"
+        return "*"  # the request resource of actions without resource-level permissions
     return _realistic_arn(ch, service, ch.pick(types))
 
 
@@ -940,12 +968,13 @@ def contexts(
     if len({k.lower() for k in pool}) != len(pool):
         raise InvalidArgument("context keys are case-insensitive: `keys` repeats one")
 
-    @st.composite
-    def draw_context(draw: st.DrawFn) -> dict[str, ContextValue]:
-        chosen = draw(st.lists(st.sampled_from(pool), max_size=max_size, unique=True)) if pool else []
-        return {k: draw(_context_entry_value(k)) for k in chosen}
+    return _contexts_drawn(pool, max_size)
 
-    return draw_context()
+
+@st.composite
+def _contexts_drawn(draw: st.DrawFn, pool: tuple[str, ...], max_size: int) -> dict[str, ContextValue]:
+    chosen = draw(st.lists(st.sampled_from(pool), max_size=max_size, unique=True)) if pool else []
+    return {k: draw(_context_entry_value(k)) for k in chosen}
 
 
 def requests(
@@ -1020,6 +1049,31 @@ def _family(operator_name: str) -> str:
     return _FAMILY_OF[OPERATORS[operator_name.lower()].family]
 
 
+def _network(address: Any, prefix: int) -> str:
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+_POLICY_VALUES: Final[Mapping[str, st.SearchStrategy[Any]]] = {
+    "Numeric": st.one_of(
+        st.integers(-5, 100_000),
+        st.integers(0, 3600).map(str),
+        st.decimals(-1000, 1000, places=2, allow_nan=False, allow_infinity=False).map(str),
+    ),
+    "Date": st.one_of(
+        _iso_time, _epoch, _iso_time.map(lambda t: t[:10]),
+        _iso_time.map(lambda t: t[:-1] + "+02:00"),
+    ),
+    "Bool": st.sampled_from(("true", "false", True, False, "True")),
+    "Null": st.sampled_from(("true", "false", True, False, "True")),
+    "Binary": st.binary(min_size=1, max_size=12).map(lambda b: base64.b64encode(b).decode("ascii")),
+    "IpAddress": st.one_of(
+        st.ip_addresses(v=4).map(str),
+        st.builds(_network, st.ip_addresses(v=4), st.integers(8, 32)),
+        st.builds(_network, st.ip_addresses(v=6), st.integers(16, 128)),
+    ),
+}
+
+
 @st.composite
 def _policy_value(draw: st.DrawFn, operator: str, key: str, variables: bool) -> Any:
     """One valid policy value for ``operator`` (a JSON string, number or boolean)."""
@@ -1033,34 +1087,11 @@ def _policy_value(draw: st.DrawFn, operator: str, key: str, variables: bool) -> 
             i = draw(st.integers(0, len(value)))
             value = value[:i] + draw(st.sampled_from("*?")) + value[i:]
         return value
-    if family == "Numeric":
-        return draw(st.one_of(
-            st.integers(-5, 100_000),
-            st.integers(0, 3600).map(str),
-            st.decimals(-1000, 1000, places=2, allow_nan=False, allow_infinity=False).map(str),
-        ))
-    if family == "Date":
-        return draw(st.one_of(
-            _iso_time, _epoch, _iso_time.map(lambda t: t[:10]), _iso_time.map(lambda t: t[:-1] + "+02:00"),
-        ))
-    if family in ("Bool", "Null"):
-        return draw(st.sampled_from(("true", "false", True, False, "True")))
-    if family == "Binary":
-        return base64.b64encode(draw(st.binary(min_size=1, max_size=12))).decode("ascii")
-    if family == "IpAddress":
-        return draw(st.one_of(
-            st.ip_addresses(v=4).map(str),
-            st.ip_addresses(v=4).flatmap(
-                lambda a: st.integers(8, 32).map(lambda n: str(ipaddress.ip_network(f"{a}/{n}", strict=False)))
-            ),
-            st.ip_addresses(v=6).flatmap(
-                lambda a: st.integers(16, 128).map(lambda n: str(ipaddress.ip_network(f"{a}/{n}", strict=False)))
-            ),
-        ))
-    # Arn
-    if variables and draw(st.integers(0, 4)) == 0:
-        return "arn:aws:iam::*:role/${aws:username}"
-    return draw(st.one_of(arns(), _resource_pattern()))
+    if family == "Arn":
+        if variables and draw(st.integers(0, 4)) == 0:
+            return "arn:aws:iam::*:role/${aws:username}"
+        return draw(_ARN_VALUES)
+    return draw(_POLICY_VALUES[family])
 
 
 @st.composite
@@ -1094,29 +1125,32 @@ def conditions(
         if unknown:
             raise InvalidArgument(f"unknown condition families {sorted(unknown)}")
 
-    @st.composite
-    def draw_block(draw: st.DrawFn) -> dict[str, dict[str, Any]]:
-        ops = draw(st.lists(_operator_name(fams), min_size=1, max_size=max_operators, unique=True))
-        block: dict[str, dict[str, Any]] = {}
-        for op in ops:
-            base = op.split(":")[-1].removesuffix("IfExists")
-            keys = draw(st.lists(
-                st.sampled_from(_FAMILY_KEYS[_family(base)]), min_size=1, max_size=2,
-                unique_by=str.lower,
-            ))
-            entry: dict[str, Any] = {}
-            for key in keys:
-                n = draw(st.integers(0, 12))
-                if n == 0:
-                    entry[key] = []  # accepted; matches only an absent key (S4)
-                elif n < 7:
-                    entry[key] = draw(_policy_value(base, key, variables))
-                else:
-                    entry[key] = draw(st.lists(_policy_value(base, key, variables), min_size=1, max_size=3))
-            block[op] = entry
-        return block
+    return _condition_block(fams, variables, max_operators)
 
-    return draw_block()
+
+@st.composite
+def _condition_block(
+    draw: st.DrawFn, fams: tuple[str, ...] | None, variables: bool, max_operators: int
+) -> dict[str, dict[str, Any]]:
+    ops = draw(st.lists(_operator_name(fams), min_size=1, max_size=max_operators, unique=True))
+    block: dict[str, dict[str, Any]] = {}
+    for op in ops:
+        base = op.split(":")[-1].removesuffix("IfExists")
+        keys = draw(st.lists(
+            st.sampled_from(_FAMILY_KEYS[_family(base)]), min_size=1, max_size=2,
+            unique_by=str.lower,
+        ))
+        entry: dict[str, Any] = {}
+        for key in keys:
+            n = draw(st.integers(0, 12))
+            if n == 0:
+                entry[key] = []  # accepted; matches only an absent key (S4)
+            elif n < 7:
+                entry[key] = draw(_policy_value(base, key, variables))
+            else:
+                entry[key] = draw(st.lists(_policy_value(base, key, variables), min_size=1, max_size=3))
+        block[op] = entry
+    return block
 
 
 @st.composite
@@ -1167,6 +1201,9 @@ def _resource_pattern(
     if how == 6 and variables:
         return ":".join(parts[:5]) + ":" + parts[5].rsplit("/", 1)[0] + "/${aws:username}/*"
     return arn
+
+
+_ARN_VALUES: Final = st.one_of(arns(), _resource_pattern())
 
 
 @st.composite
@@ -1220,7 +1257,7 @@ def _statement(
             _resource_pattern(services, variables), min_size=1, max_size=3
         )))
     if with_conditions and draw(st.integers(0, 2)) == 0:
-        out["Condition"] = draw(conditions(variables=variables))
+        out["Condition"] = draw(_condition_block(None, variables, 2))
     return out
 
 
@@ -1367,6 +1404,9 @@ class _Subject:
         self.denies = tuple(
             s for s in (*self.identity, *(self.boundary or ())) if s.deny
         )
+        self.allows_stmts = tuple(
+            s for s in (*self.identity, *(self.boundary or ())) if not s.deny
+        )
 
     def allows(self, r: Request) -> bool:
         try:
@@ -1395,19 +1435,11 @@ class _Plan:
 def _usable_action_patterns(stmt: Any, service: str | None) -> list[ActionPattern]:
     if stmt.actions is None:
         return []
-    out = []
-    for p in stmt.actions.patterns:
-        if p.lowered == "*":
-            out.append(p)
-            continue
-        svc_probe = p.service.replace("*", "a").replace("?", "a")
-        name_probe = re.sub(r"[*?]", "A", p.name) or "A"
-        if not _SERVICE_RE.fullmatch(svc_probe) or not _ACTION_NAME_RE.fullmatch(name_probe):
-            continue  # commas, spaces, empty names: no real action matches (S12)
-        if service is not None and not _glob_matches(p.service, service, segment=True):
-            continue
-        out.append(p)
-    return out
+    return [
+        p for p in stmt.actions.patterns
+        if _plausible_action_pattern(p)
+        and (service is None or p.lowered == "*" or _glob_matches(p.service, service, segment=True))
+    ]
 
 
 def _fixed_actions(stmt: Any, service: str | None) -> list[str]:
@@ -1788,7 +1820,35 @@ def _perturbations(request: Request) -> list[str]:
     return out
 
 
-def _perturb(request: Request, how: str, ch: _Chooser) -> Request:
+def _flip_case_in_literal(resource: str, subject: _Subject, ch: _Chooser) -> str | None:
+    """Flip the case of a letter of ``resource`` that a literal part of an Allow pattern
+    matching it pinned down (the ``DeepRacer`` of ``arn:aws:s3:::*DeepRacer*``): the change
+    IAM's case-sensitive resource matching cares about."""
+    parts = resource.split(":", 5)
+    if len(parts) != 6:
+        return None
+    part = parts[5]
+    spans: list[tuple[int, int]] = []
+    for s in subject.allows_stmts:
+        for p in s.patterns or ():
+            if p.kind in ("any", "template") or not p.match(resource, subject.base):
+                continue
+            for token in _glob_tokens(p.segments[5]):
+                if token in "*?" or token.lower() == token.upper():
+                    continue
+                start = part.find(token)
+                while start >= 0:
+                    spans.append((start, start + len(token)))
+                    start = part.find(token, start + 1)
+    positions = sorted({i for a, b in spans for i in range(a, b) if part[i].swapcase() != part[i]
+                        and len(part[i].swapcase()) == 1})
+    if not positions:
+        return None
+    i = ch.pick(positions)
+    return ":".join([*parts[:5], part[:i] + part[i].swapcase() + part[i + 1 :]])
+
+
+def _perturb(request: Request, how: str, ch: _Chooser, subject: _Subject) -> Request:
     action, resource, context = request
     service, _, name = action.partition(":")
     if how == "other-service":
@@ -1802,6 +1862,9 @@ def _perturb(request: Request, how: str, ch: _Chooser) -> Request:
     elif how in ("resource-case", "resource-char", "account", "region"):
         parts = resource.split(":", 5)
         if how == "resource-case":
+            flipped = _flip_case_in_literal(resource, subject, ch) if ch.coin() else None
+            if flipped is not None:
+                return Request(action, flipped, context)
             flippable = [i for i, c in enumerate(parts[5]) if c.swapcase() != c]
             i = ch.pick(flippable)
             parts[5] = parts[5][:i] + parts[5][i].swapcase() + parts[5][i + 1 :]
@@ -1876,13 +1939,13 @@ def requests_denied_by(
                 ch = _Chooser(draw)
                 base = draw(allowed)
                 for _ in range(5):
-                    candidate = _perturb(base, ch.pick(_perturbations(base)), ch)
+                    candidate = _perturb(base, ch.pick(_perturbations(base)), ch, subject)
                     if (service is None or candidate.action.startswith(service + ":")) and accept(candidate):
                         return candidate
                 reject()
 
             parts += [perturbed(), perturbed()]
-        allow_stmts = [s for s in (*subject.identity, *(subject.boundary or ())) if not s.deny]
+        allow_stmts = subject.allows_stmts
 
         @st.composite
         def outside(draw: st.DrawFn) -> Request:
