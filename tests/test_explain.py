@@ -518,6 +518,35 @@ class TestAuthorization:
 # --------------------------------------------------------------------------------------
 
 
+def test_loaded_account_user() -> None:
+    """A user of a loaded account has the Role interface; its policies and boundary are
+    traced like a role's."""
+    from drpolicy.loaders import User
+
+    user = User.from_policies(
+        "alice",
+        {"home": policy({"Sid": "Home", "Effect": "Allow", "Action": "s3:*",
+                         "Resource": "arn:aws:s3:::home/${aws:username}/*"})},
+        permission_boundary=policy({"Sid": "OnlyReads", "Effect": "Allow",
+                                    "Action": "s3:Get*", "Resource": "*"}),
+        account_id="111122223333",
+    )
+    e = explain(user, "s3:PutObject", "arn:aws:s3:::home/alice/notes.txt")
+    assert e.decision == user.evaluate("s3:PutObject", "arn:aws:s3:::home/alice/notes.txt")
+    assert e.decision.decision == "ImplicitlyDenied"
+    assert e.decision.decided_by == "permission_boundary"
+    assert (e.principal, e.principal_kind) == ("arn:aws:iam::111122223333:user/alice", "user")
+    assert [(p.policy_type, p.verdict) for p in e.policies] == [
+        ("identity", "allow"), ("permission_boundary", "no-match"),
+    ]
+    assert by_sid(e, "OnlyReads").action.patterns == ("s3:Get*",)
+    assert "decided by the permissions boundary" in str(e)
+    other = explain(user, "s3:GetObject", "arn:aws:s3:::home/bob/notes.txt")
+    home = by_sid(other, "Home")
+    assert home.outcome == "resource-mismatch" and home.resource is not None
+    assert home.resource.failed_segment == "resource"
+
+
 def test_to_json_is_json_and_complete() -> None:
     e = explain(VPC_ROLE, "s3:GetObject", "arn:aws:s3:::models/a", {"aws:SourceVpc": "vpc-1"})
     data = json.loads(json.dumps(e.to_json()))
