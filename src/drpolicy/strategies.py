@@ -697,25 +697,48 @@ def _compile_resource_patterns(patterns: list[str], variables: bool = False) -> 
     return out
 
 
+_UNTYPED: Final = frozenset({"s3", "sqs", "sns"})  # resource parts without a `type/` prefix
+
+
+def _name_start(service: str, resource: str) -> int:
+    """Where the name begins in a resource part: after the resource type (``role/``,
+    ``log-group:``), which AWS always spells the same way, so near misses leave it alone."""
+    if service in _UNTYPED:
+        return 0
+    found = re.search(r"[/:]", resource)
+    return found.end() if found else 0
+
+
+def _flip_case_at(resource: str, start: int, ch: _Chooser) -> str | None:
+    flippable = [
+        i for i in range(start, len(resource))
+        if resource[i].swapcase() != resource[i] and len(resource[i].swapcase()) == 1
+    ]
+    if not flippable:
+        return None
+    i = ch.pick(flippable)
+    return resource[:i] + resource[i].swapcase() + resource[i + 1 :]
+
+
 def _perturb_arn(arn: str, ch: _Chooser) -> str:
     """A near miss: the same ARN with one thing changed."""
     parts = arn.split(":", 5)
     how = ch.pick(("case", "char", "region", "account", "service", "drop"))
     resource = parts[5]
-    if how == "case" and any(c.swapcase() != c for c in resource):
-        i = ch.pick([i for i, c in enumerate(resource) if c.swapcase() != c])
-        resource = resource[:i] + resource[i].swapcase() + resource[i + 1 :]
-    elif how == "char" and resource:
-        i = ch.integer(0, len(resource) - 1)
+    start = _name_start(parts[2], resource)
+    if how == "case":
+        resource = _flip_case_at(resource, start, ch) or resource
+    elif how == "char" and len(resource) > start:
+        i = ch.integer(start, len(resource) - 1)
         resource = resource[:i] + ch.fill("char") + resource[i + 1 :]
-    elif how == "drop" and resource:
-        i = ch.integer(0, len(resource) - 1)
+    elif how == "drop" and len(resource) > start:
+        i = ch.integer(start, len(resource) - 1)
         resource = resource[:i] + resource[i + 1 :]
     elif how == "region":
         parts[3] = ch.pick(_REGIONS)
     elif how == "account":
         parts[4] = ch.draw(_account)
-    else:
+    elif how == "service":
         parts[2] = ch.pick(_SERVICES)
     parts[5] = resource
     return ":".join(parts)
@@ -1865,11 +1888,10 @@ def _perturb(request: Request, how: str, ch: _Chooser, subject: _Subject) -> Req
             flipped = _flip_case_in_literal(resource, subject, ch) if ch.coin() else None
             if flipped is not None:
                 return Request(action, flipped, context)
-            flippable = [i for i, c in enumerate(parts[5]) if c.swapcase() != c]
-            i = ch.pick(flippable)
-            parts[5] = parts[5][:i] + parts[5][i].swapcase() + parts[5][i + 1 :]
+            start = _name_start(parts[2], parts[5])
+            parts[5] = _flip_case_at(parts[5], start, ch) or _flip_case_at(parts[5], 0, ch) or parts[5]
         elif how == "resource-char" and parts[5]:
-            i = ch.integer(0, len(parts[5]) - 1)
+            i = ch.integer(_name_start(parts[2], parts[5]) % len(parts[5]), len(parts[5]) - 1)
             parts[5] = parts[5][:i] + ch.fill("char") + parts[5][i + 1 :]
         elif how == "account":
             parts[4] = ch.draw(_account)
