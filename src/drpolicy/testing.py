@@ -86,24 +86,32 @@ def _statement_of(subject: Any, ref: StatementRef) -> Statement | None:
     return None
 
 
-def _summary(subject: Any, decision: Decision, context: Mapping[str, Any] | None) -> list[str]:
+def _summary(
+    subject: Any,
+    decision: Decision,
+    context: Mapping[str, Any] | None,
+    why: Sequence[str] = (),
+) -> list[str]:
+    """The facts first (a reporter that truncates keeps these): decision, deciding
+    statements, missing context, errors, why the statements matching the action did or did
+    not apply, the request context; then the deciding statements as JSON."""
     lines = [f"  decision: {decision.decision}"
              + (f" (decided by the {decision.decided_by} policies)" if decision.decided_by else "")]
     if decision.reasons:
-        lines.append("  deciding statements:")
-        for ref in decision.reasons:
-            stmt = _statement_of(subject, ref)
-            body = f" {json.dumps(stmt.to_json(), sort_keys=False)}" if stmt is not None else ""
-            lines.append(f"    - {ref}{body}")
-    else:
-        lines.append("  deciding statements: none (no statement allows the request)"
-                     if decision.decision == "ImplicitlyDenied" else "  deciding statements: none")
+        lines.append("  deciding statements: " + ", ".join(str(r) for r in decision.reasons))
+    elif decision.decision == "ImplicitlyDenied":
+        lines.append("  deciding statements: none (no statement allows the request)")
     if decision.missing_context:
         lines.append("  missing context: " + ", ".join(decision.missing_context))
     if decision.errors:
         lines.append("  evaluation errors:")
         lines.extend(f"    - {e}" for e in decision.errors)
+    lines.extend(why)
     lines.append("  request context: " + (json.dumps(dict(context), default=str) if context else "(none)"))
+    for ref in decision.reasons:
+        stmt = _statement_of(subject, ref)
+        if stmt is not None:
+            lines.append(f"  {ref}: {json.dumps(stmt.to_json())}")
     return lines
 
 
@@ -195,18 +203,30 @@ def explain_decision(
 def _explanation_lines(
     subject: Any, action: str, resource: str, context: Mapping[str, Any] | None, decision: Decision
 ) -> list[str]:
-    lines = _summary(subject, decision, context)
-    lines.append("  explanation:")
+    explanation: Any = None
+    note = ""
     try:
         from drpolicy.explain import explain
     except ImportError:
         explain = None  # type: ignore[assignment]
     if explain is not None:
         try:
-            lines.extend(_indent(explain(subject, action, resource, context).render()))
-            return lines
+            explanation = explain(subject, action, resource, context)
         except DrpolicyError as exc:
-            lines.append(f"    (drpolicy.explain could not explain this request: {exc})")
+            note = f"    (drpolicy.explain could not explain this request: {exc})"
+    if explanation is not None:
+        considered = [s for s in explanation.statements if s.outcome != "action-mismatch"]
+        why = ["  statements matching the action:" if considered
+               else "  no statement matches the action"]
+        why += [f"    {'+' if s.applies else '-'} {s.ref}: {s.reason}" for s in considered]
+        lines = _summary(subject, decision, context, why)
+        lines.append("  explanation:")
+        lines.extend(_indent(explanation.render()))
+        return lines
+    lines = _summary(subject, decision, context)
+    lines.append("  explanation:")
+    if note:
+        lines.append(note)
     lines.extend(_indent("\n".join(_trace(subject, action, resource, context))))
     return lines
 
