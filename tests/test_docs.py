@@ -48,6 +48,6 @@ def test_module_docstring_examples(module: str, monkeypatch: pytest.MonkeyPatch)
 
 def test_entry_points_have_examples() -> None:
     """STYLE rule 10: the entry points carry a runnable example."""
-    for name in ("is_allowed", "evaluate", "can_assume", "authorize", "load_policy"):
+    for name in ("is_allowed", "evaluate", "can_assume", "authorize", "load_policy", "explain"):
         doc = getattr(drpolicy, name).__doc__ or ""
         assert ">>>" in doc, f"drpolicy.{name} has no doctest example"

@@ -612,7 +612,9 @@ def test_bad_context() -> None:
 
 def test_evaluate_does_not_build_explanations(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast path never touches this module."""
-    import drpolicy.explain as module
+    import importlib
+
+    module = importlib.import_module("drpolicy.explain")  # the module, not the re-exported function
 
     def boom(*args: object, **kwargs: object) -> None:
         raise AssertionError("explain used on the fast path")
@@ -620,9 +622,7 @@ def test_evaluate_does_not_build_explanations(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(module, "_explain", boom)
     monkeypatch.setattr(module, "_trace", boom)
     assert drpolicy.evaluate("deepracer", "deepracer:ListModels", "*").allowed
-    assert drpolicy.is_allowed("lambda", "s3:GetObject", "arn:aws:s3:::deepracer-x/k") in (
-        True, False,
-    )
+    assert drpolicy.is_allowed("lambda", "s3:GetObject", "arn:aws:s3:::deepracer-x/k") is False
 
 
 # --------------------------------------------------------------------------------------

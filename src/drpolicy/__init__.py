@@ -19,11 +19,14 @@ from __future__ import annotations
 from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
 from drpolicy.arn import Arn, parse_arn
 from drpolicy.catalog import roles
+from drpolicy.explain import Explanation, explain, explain_authorization
+from drpolicy.loaders import load_account
 from drpolicy.errors import (
     CatalogError,
     DrpolicyError,
     InvalidArnError,
     LoaderError,
+    MissingDependencyError,
     PolicyParseError,
     Problem,
     RequestError,
@@ -49,8 +52,10 @@ __all__ = [
     "Decision",
     "DrpolicyError",
     "EvaluationIssue",
+    "Explanation",
     "InvalidArnError",
     "LoaderError",
+    "MissingDependencyError",
     "Policy",
     "PolicyParseError",
     "Principal",
@@ -66,7 +71,10 @@ __all__ = [
     "can_assume",
     "decision_cache",
     "evaluate",
+    "explain",
+    "explain_authorization",
     "is_allowed",
+    "load_account",
     "load_policy",
     "parse_arn",
     "role",

@@ -96,12 +96,16 @@ def is_allowed(
     False
     """
     try:
-        key: Any = (
-            (role, action, resource)
-            if context is None
-            else (role, action, resource, freeze_context(context))
+        # (role, action, resource, *context items): cheap to build and hash; a list value
+        # makes it unhashable, and then freeze_context turns lists into tuples
+        key: Any = (role, action, resource) if context is None else (
+            role, action, resource, *context.items()
         )
-        hit = decision_cache.get(key)
+        try:
+            hit = decision_cache.get(key)
+        except TypeError:
+            key = (role, action, resource, freeze_context(context))  # type: ignore[arg-type]
+            hit = decision_cache.get(key)
     except (TypeError, AttributeError):  # unhashable input: let validation report it
         key = hit = None
     if hit is not None:

