@@ -44,18 +44,19 @@ import attrs
 
 from drpolicy.errors import CatalogError, LoaderError, PolicyParseError, RequestError
 from drpolicy.evaluator import (
-    ALLOW,
     PolicyIndex,
-    PolicySets,
-    check_resource,
-    compile_policy,
-    decide,
-    normalise_context,
 )
-from drpolicy.model import Decision, Policy, PolicyType
+from drpolicy.model import Policy, PolicyType
 from drpolicy.parser import parse_policy
 from drpolicy.principals import Principal
-from drpolicy.roles import DEFAULT_ACCOUNT_ID, Role
+from drpolicy.roles import (
+    DEFAULT_ACCOUNT_ID,
+    Role,
+    _check_identity_args,
+    _Identity,
+    _parse_boundary,
+    _parse_identity_policies,
+)
 
 __all__ = [
     "Account",
@@ -275,7 +276,7 @@ class Group:
 
 
 @attrs.frozen(slots=True, eq=False, repr=False)
-class User:
+class User(_Identity):
     """An IAM user: its identity policies (its own and its groups') and permissions boundary.
 
     Users answer :meth:`is_allowed` and :meth:`evaluate` with the same semantics as
@@ -312,19 +313,7 @@ class User:
     _base_context: dict[str, tuple[str, ...]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "_identity", PolicyIndex(
-            [compile_policy(p, "identity") for p in self.policies], "identity"
-        ))
-        set_(self, "_boundary", None if self.permission_boundary is None else PolicyIndex(
-            [compile_policy(self.permission_boundary, "permission_boundary")],
-            "permission_boundary",
-        ))
-        principal = Principal.parse(self.arn)
-        if principal.kind != "user":
-            raise RequestError(f"`{self.arn}` is not a user ARN")
-        set_(self, "_principal", principal)
-        set_(self, "_base_context", principal.context())
+        self._compile_identity("user")
 
     def __repr__(self) -> str:
         return f"<User {self.name} {self.arn} ({len(self.policies)} policies)>"
@@ -365,83 +354,12 @@ class User:
         >>> u.is_allowed("s3:PutObject", "arn:aws:s3:::home/bob/notes.txt")
         False
         """
-        if not isinstance(name, str) or not re.fullmatch(r"[\w+=,.@-]{1,64}", name):
-            raise RequestError(f"invalid user name `{name}`")
-        if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
-            raise RequestError(f"invalid account ID `{account_id}`: expected 12 digits")
-        if not isinstance(path, str) or not _PATH.fullmatch(path):
-            raise RequestError(f"invalid user path `{path}`: it starts and ends with `/`")
-        if isinstance(policies, Mapping):
-            items = [(str(k), v) for k, v in policies.items()]
-        elif isinstance(policies, (str, bytes)):
-            raise RequestError("`policies` is a collection of documents, not one document")
-        else:
-            items = [
-                (v.name if isinstance(v, Policy) else f"{name}/policy-{i}", v)
-                for i, v in enumerate(policies)
-            ]
-        parsed = tuple(parse_policy(v, name=k, policy_type="identity") for k, v in items)
-        boundary = None
-        if permission_boundary is not None:
-            boundary = parse_policy(
-                permission_boundary,
-                name=permission_boundary.name if isinstance(permission_boundary, Policy)
-                else f"{name}/boundary",
-                policy_type="permission_boundary",
-            )
+        _check_identity_args("user", name, account_id, path)
+        parsed = _parse_identity_policies(name, policies)
+        boundary = _parse_boundary(name, permission_boundary)
         arn = f"arn:aws:iam::{account_id}:user{path}{name}"
         origins = {p.name: "inline" for p in parsed}
         return cls(name, arn, path, parsed, boundary, tuple(groups), origins)
-
-    @property
-    def account_id(self) -> str:
-        """The account the user lives in."""
-        assert self._principal.account is not None
-        return self._principal.account
-
-    @property
-    def principal(self) -> Principal:
-        """This user as the caller of a request."""
-        return self._principal
-
-    def context_for(self, context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
-        """The request context: what AWS derives from the user (``aws:username``,
-        ``aws:PrincipalArn``...) overlaid with ``context`` (which wins)."""
-        if not context:
-            return self._base_context
-        merged = dict(self._base_context)
-        merged.update(normalise_context(context))
-        return merged
-
-    def is_allowed(
-        self, action: str, resource: str, context: Mapping[str, Any] | None = None
-    ) -> bool:
-        """Whether the user's policies allow the request, within its permissions boundary.
-
-        Args:
-            action: ``service:ActionName``.
-            resource: the resource ARN, or ``*``.
-            context: request context keys.
-
-        Raises:
-            RequestError: a malformed action, resource or context.
-        """
-        ctx = self.context_for(context)
-        check_resource(resource)
-        if self._identity.decide(action, resource, ctx) != ALLOW:
-            return False
-        boundary = self._boundary
-        return boundary is None or boundary.decide(action, resource, ctx) == ALLOW
-
-    def evaluate(
-        self, action: str, resource: str, context: Mapping[str, Any] | None = None
-    ) -> Decision:
-        """The full :class:`~drpolicy.Decision` for a request by this user (same arguments
-        as :meth:`is_allowed`, which it always agrees with)."""
-        ctx = self.context_for(context)
-        check_resource(resource)
-        sets = PolicySets(identity=self._identity, boundary=self._boundary)
-        return decide(sets, self._principal, action, resource, ctx, resource_account=None)
 
 
 # --------------------------------------------------------------------------------------

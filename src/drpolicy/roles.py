@@ -49,8 +49,135 @@ _PARTITION: Final = re.compile(r"aws(?:-[a-z]+)*")
 PolicySource = Any  # JSON text, bytes, a mapping, a Policy or a CompiledPolicy
 
 
+class _Identity:
+    """What roles and users share: identity policies within a permissions boundary, compiled
+    once, answering requests in their own account. Subclasses are frozen attrs classes with
+    ``policies``, ``permission_boundary`` and ``arn`` and call :meth:`_compile_identity`."""
+
+    __slots__ = ()
+    _identity: PolicyIndex
+    _boundary: PolicyIndex | None
+    _principal: Principal
+    _base_context: dict[str, tuple[str, ...]]
+    policies: tuple[Policy, ...]
+    permission_boundary: Policy | None
+    arn: str
+
+    def _compile_identity(self, kind: str) -> None:
+        set_ = object.__setattr__
+        set_(self, "_identity", PolicyIndex(
+            [compile_policy(p, "identity") for p in self.policies], "identity"
+        ))
+        set_(self, "_boundary", None if self.permission_boundary is None else PolicyIndex(
+            [compile_policy(self.permission_boundary, "permission_boundary")],
+            "permission_boundary",
+        ))
+        principal = Principal.parse(self.arn)
+        if principal.kind != kind:
+            raise RequestError(f"`{self.arn}` is not a {kind} ARN")
+        set_(self, "_principal", principal)
+        set_(self, "_base_context", principal.context())
+
+    @property
+    def account_id(self) -> str:
+        """The account the identity lives in."""
+        assert self._principal.account is not None
+        return self._principal.account
+
+    @property
+    def principal(self) -> Principal:
+        """This identity (for a role: a session of it) as the caller of a request."""
+        return self._principal
+
+    def context_for(self, context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+        """The request context: what AWS derives from the caller (``aws:PrincipalArn``,
+        ``aws:username`` for users...) overlaid with ``context`` (which wins)."""
+        if not context:
+            return self._base_context
+        return {**self._base_context, **normalise_context(context)}
+
+    def is_allowed(
+        self, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> bool:
+        """Whether this identity's own policies allow the request, within its permissions
+        boundary (see :func:`drpolicy.is_allowed`).
+
+        Raises:
+            RequestError: a malformed action, resource or context.
+        """
+        ctx = self.context_for(context)
+        check_resource(resource)
+        if self._identity.decide(action, resource, ctx) != ALLOW:
+            return False
+        boundary = self._boundary
+        return boundary is None or boundary.decide(action, resource, ctx) == ALLOW
+
+    def evaluate(
+        self, action: str, resource: str, context: Mapping[str, Any] | None = None
+    ) -> Decision:
+        """The full :class:`Decision` for a request by this identity (same arguments as
+        :meth:`is_allowed`, which it always agrees with)."""
+        ctx = self.context_for(context)
+        check_resource(resource)
+        sets = PolicySets(identity=self._identity, boundary=self._boundary)
+        return decide(sets, self._principal, action, resource, ctx, resource_account=None)
+
+
+def _check_identity_args(
+    kind: str, name: object, account_id: object, path: object, partition: object = "aws"
+) -> None:
+    """Validate the arguments that build an IAM role or user ARN.
+
+    Raises:
+        RequestError: a bad name, account ID, path or partition.
+    """
+    if not isinstance(name, str) or not _ROLE_NAME.fullmatch(name):
+        raise RequestError(f"invalid {kind} name `{name}`")
+    if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
+        raise RequestError(f"invalid account ID `{account_id}`: expected 12 digits")
+    if not isinstance(partition, str) or not _PARTITION.fullmatch(partition):
+        raise RequestError(f"invalid partition `{partition}`")
+    if not isinstance(path, str) or not _PATH.fullmatch(path):
+        raise RequestError(f"invalid {kind} path `{path}`: it starts and ends with `/`")
+
+
+def _parse_identity_policies(
+    owner: str, policies: Iterable[PolicySource] | Mapping[str, PolicySource]
+) -> tuple[Policy, ...]:
+    """Parse the identity policies given to ``Role.from_policies``/``User.from_policies``: a
+    mapping of names to documents, or documents (named ``<owner>/policy-<i>`` unless they are
+    parsed policies, which keep their names).
+
+    Raises:
+        RequestError: ``policies`` is one document or not a collection.
+        PolicyParseError: a document is malformed or not an identity policy.
+    """
+    if isinstance(policies, Mapping) and "Statement" in policies:
+        raise RequestError(
+            "`policies` looks like one policy document: pass a list of documents"
+            " ([document]) or a mapping of policy names to documents"
+        )
+    if isinstance(policies, Mapping):
+        items = [(str(k), v) for k, v in policies.items()]
+    elif isinstance(policies, (str, bytes)) or not isinstance(policies, Iterable):
+        raise RequestError(
+            "`policies` is a mapping of names to documents or a list of documents,"
+            f" not {type(policies).__name__}"
+        )
+    else:
+        items = [(_policy_name(v) or f"{owner}/policy-{i}", v) for i, v in enumerate(policies)]
+    return tuple(_as_policy(v, "identity", k) for k, v in items)
+
+
+def _parse_boundary(owner: str, boundary: PolicySource | None) -> Policy | None:
+    """Parse a permissions boundary document (named ``<owner>/boundary`` unless parsed)."""
+    if boundary is None:
+        return None
+    return _as_policy(boundary, "permission_boundary", _policy_name(boundary) or f"{owner}/boundary")
+
+
 @attrs.frozen(slots=True, eq=False, repr=False)
-class Role:
+class Role(_Identity):
     """An IAM role: its ARN, permission policies, trust policy and permissions boundary.
 
     Roles compare and hash by identity (they are compiled objects). Create them with
@@ -78,22 +205,10 @@ class Role:
     _base_context: dict[str, tuple[str, ...]] = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        set_ = object.__setattr__
-        set_(self, "_identity", PolicyIndex(
-            [compile_policy(p, "identity") for p in self.policies], "identity"
-        ))
-        set_(self, "_boundary", None if self.permission_boundary is None else PolicyIndex(
-            [compile_policy(self.permission_boundary, "permission_boundary")],
-            "permission_boundary",
-        ))
-        set_(self, "_trust", None if self.trust_policy is None else PolicyIndex(
+        self._compile_identity("role")
+        object.__setattr__(self, "_trust", None if self.trust_policy is None else PolicyIndex(
             [compile_policy(self.trust_policy, "trust")], "trust"
         ))
-        principal = Principal.parse(self.arn)
-        if principal.kind != "role":
-            raise RequestError(f"`{self.arn}` is not a role ARN")
-        set_(self, "_principal", principal)
-        set_(self, "_base_context", principal.context())
 
     def __repr__(self) -> str:
         return f"<Role {self.name} {self.arn} ({len(self.policies)} policies)>"
@@ -136,78 +251,14 @@ class Role:
         >>> r.is_allowed("s3:GetObject", "arn:aws:s3:::data/x.csv")
         True
         """
-        if not isinstance(name, str) or not _ROLE_NAME.fullmatch(name):
-            raise RequestError(f"invalid role name `{name}`")
-        if not isinstance(account_id, str) or not _ACCOUNT.fullmatch(account_id):
-            raise RequestError(f"invalid account ID `{account_id}`: expected 12 digits")
-        if not isinstance(partition, str) or not _PARTITION.fullmatch(partition):
-            raise RequestError(f"invalid partition `{partition}`")
-        if not isinstance(path, str) or not _PATH.fullmatch(path):
-            raise RequestError(f"invalid role path `{path}`: it starts and ends with `/`")
-        if isinstance(policies, Mapping) and "Statement" in policies:
-            raise RequestError(
-                "`policies` looks like one policy document: pass a list of documents"
-                " ([document]) or a mapping of policy names to documents"
-            )
-        if isinstance(policies, Mapping):
-            items = [(str(k), v) for k, v in policies.items()]
-        elif isinstance(policies, (str, bytes)) or not isinstance(policies, Iterable):
-            raise RequestError(
-                "`policies` is a mapping of names to documents or a list of documents,"
-                f" not {type(policies).__name__}"
-            )
-        else:
-            items = [
-                (_policy_name(v) or f"{name}/policy-{i}", v) for i, v in enumerate(policies)
-            ]
-        parsed = tuple(_as_policy(v, "identity", k) for k, v in items)
+        _check_identity_args("role", name, account_id, path, partition)
+        parsed = _parse_identity_policies(name, policies)
         trust = None if trust_policy is None else _as_policy(
             trust_policy, "trust", _policy_name(trust_policy) or f"{name}/trust"
         )
-        boundary = None if permission_boundary is None else _as_policy(
-            permission_boundary, "permission_boundary",
-            _policy_name(permission_boundary) or f"{name}/boundary",
-        )
+        boundary = _parse_boundary(name, permission_boundary)
         arn = f"arn:{partition}:iam::{account_id}:role{path}{name}"
         return cls(name, arn, parsed, trust, boundary, description)
-
-    @property
-    def account_id(self) -> str:
-        """The account the role lives in."""
-        assert self._principal.account is not None
-        return self._principal.account
-
-    @property
-    def principal(self) -> Principal:
-        """A session of this role, as the caller of a request."""
-        return self._principal
-
-    def context_for(self, context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
-        """The request context: what AWS derives from a session of this role
-        (``aws:PrincipalArn``...) overlaid with ``context`` (which wins)."""
-        if not context:
-            return self._base_context
-        return {**self._base_context, **normalise_context(context)}
-
-    def is_allowed(
-        self, action: str, resource: str, context: Mapping[str, Any] | None = None
-    ) -> bool:
-        """Whether this role's own policies allow the request (see :func:`drpolicy.is_allowed`)."""
-        ctx = self.context_for(context)
-        check_resource(resource)
-        if self._identity.decide(action, resource, ctx) != ALLOW:
-            return False
-        boundary = self._boundary
-        return boundary is None or boundary.decide(action, resource, ctx) == ALLOW
-
-    def evaluate(
-        self, action: str, resource: str, context: Mapping[str, Any] | None = None
-    ) -> Decision:
-        """The full :class:`Decision` for a request by a session of this role."""
-        ctx = self.context_for(context)
-        check_resource(resource)
-        sets = PolicySets(identity=self._identity, boundary=self._boundary)
-        return decide(sets, self._principal, action, resource, ctx, resource_account=None)
 
     def assume_decision(
         self,
