@@ -18,7 +18,7 @@ import os
 import sys
 from pathlib import Path
 
-from hypothesis import HealthCheck, Verbosity, settings
+from hypothesis import HealthCheck, Phase, Verbosity, settings
 
 # `import reference` from tests/ and tests/property/ alike.
 _TESTS = str(Path(__file__).resolve().parent)
@@ -29,6 +29,8 @@ _COMMON = {
     "deadline": None,
     "print_blob": True,
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+    # no "explain" phase: on these tests it costs minutes and adds little to a shrunk example
+    "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
 }
 
 settings.register_profile("ci", max_examples=60, **_COMMON)  # type: ignore[arg-type]

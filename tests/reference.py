@@ -14,13 +14,18 @@ It is deliberately slow and deliberately obvious. When the engine and this modul
 read this module first: if it is wrong, fix it here; if the engine is wrong, the property test
 stays red until the engine is fixed.
 
-Three-valued logic. Some requests cannot be decided (a context value that is not a number for
+Evaluation errors. Some requests cannot be decided (a context value that is not a number for
 ``NumericLessThan``, a plain negated operator on a multi-valued key, a policy variable without
 a value inside ``NotResource`` or a negated operator). Such a part evaluates to ``None``
-("unknown") and is combined with Kleene's rules, which do not depend on the order in which the
-parts are written: ``False and unknown`` is ``False``, ``True or unknown`` is ``True``,
-``not unknown`` is unknown. A statement whose applicability is unknown fails closed: a Deny
-applies, an Allow does not grant.
+("unknown"). With :data:`STRICT_ERRORS` (the default, AWS: "If the AWS enforcement code
+encounters an error at any point during the evaluation, then it generates an exception and
+closes") an unknown anywhere in a statement whose Action and Resource match makes the whole
+statement unknown, wherever it is written: every value of a list and every condition is
+evaluated, nothing short-circuits past an error. (``strict=False`` gives Kleene's logic
+instead, where ``False and unknown`` is ``False`` and ``True or unknown`` is ``True``; both are
+independent of the order in which a policy or a multi-valued key lists things.) A statement
+whose applicability is unknown fails closed: a Deny applies, an Allow does not grant, and the
+engine reports the statement in ``Decision.errors``.
 """
 
 from __future__ import annotations
@@ -69,8 +74,12 @@ class InvalidRequest(Exception):
 
 
 # ------------------------------------------------------------------------------------------
-# Kleene's three-valued logic
+# Three-valued logic
 # ------------------------------------------------------------------------------------------
+
+STRICT_ERRORS: Final = True
+"""An unknown part makes the whole (list, condition block, statement) unknown."""
+
 
 
 def k_not(value: Tri) -> Tri:
@@ -78,9 +87,12 @@ def k_not(value: Tri) -> Tri:
     return None if value is None else not value
 
 
-def k_or(values: Iterable[Tri]) -> Tri:
-    """True if any is True; else unknown if any is unknown; else False (also for no values)."""
+def k_or(values: Iterable[Tri], *, strict: bool = STRICT_ERRORS) -> Tri:
+    """Unknown if any is unknown (``strict``); else True if any is True; else unknown if any is
+    unknown (Kleene); else False (also for no values)."""
     found = list(values)
+    if strict and any(v is None for v in found):
+        return None
     if any(v is True for v in found):
         return True
     if any(v is None for v in found):
@@ -88,9 +100,12 @@ def k_or(values: Iterable[Tri]) -> Tri:
     return False
 
 
-def k_and(values: Iterable[Tri]) -> Tri:
-    """False if any is False; else unknown if any is unknown; else True (also for no values)."""
+def k_and(values: Iterable[Tri], *, strict: bool = STRICT_ERRORS) -> Tri:
+    """Unknown if any is unknown (``strict``); else False if any is False; else unknown if any
+    is unknown (Kleene); else True (also for no values)."""
     found = list(values)
+    if strict and any(v is None for v in found):
+        return None
     if any(v is False for v in found):
         return False
     if any(v is None for v in found):
@@ -120,6 +135,8 @@ def atoms_match(atoms: Sequence[Atom], text: str) -> bool:
 
     ``can[i][j]`` says whether the first ``i`` atoms match the first ``j`` characters.
     """
+    if STAR not in atoms and ONE not in atoms:  # no wildcard: plain equality
+        return len(atoms) == len(text) and all(a == c for a, c in zip(atoms, text))
     n, m = len(atoms), len(text)
     can = [[False] * (m + 1) for _ in range(n + 1)]
     can[0][0] = True
@@ -347,7 +364,8 @@ def resource_entry_matches(
 
 
 def resource_applies(
-    statement: Mapping[str, Any], resource: str, context: Context, *, variables: bool
+    statement: Mapping[str, Any], resource: str, context: Context, *, variables: bool,
+    strict: bool = STRICT_ERRORS,
 ) -> Tri:
     """Resource: some entry matches (an entry with an unresolved variable matches nothing).
     NotResource: no entry matches (an unresolved variable there cannot be decided).
@@ -361,8 +379,11 @@ def resource_applies(
     if "NotResource" in statement:
         return k_not(
             k_or(
-                resource_entry_matches(p, resource, context, variables=variables)
-                for p in as_list(statement["NotResource"])
+                (
+                    resource_entry_matches(p, resource, context, variables=variables)
+                    for p in as_list(statement["NotResource"])
+                ),
+                strict=strict,
             )
         )
     return True
@@ -682,7 +703,7 @@ def condition_values(raw: object) -> list[str]:
 
 def value_matches(
     family: str, request_value: str, policy_values: Sequence[str], context: Context,
-    *, negated: bool, variables: bool,
+    *, negated: bool, variables: bool, strict: bool = STRICT_ERRORS,
 ) -> Tri:
     """Whether one request value matches the policy values: OR over them for a positive
     operator, NOR for a negated one. A value with an unresolved variable matches nothing, but
@@ -693,12 +714,13 @@ def value_matches(
             results.append(None if negated else False)
         else:
             results.append(compare(family, request_value, policy_value, context, variables=variables))
-    matched = k_or(results)
+    matched = k_or(results, strict=strict)
     return k_not(matched) if negated else matched
 
 
 def condition_holds(
-    operator: str, key: str, raw_values: object, context: Context, *, variables: bool
+    operator: str, key: str, raw_values: object, context: Context, *, variables: bool,
+    strict: bool = STRICT_ERRORS,
 ) -> Tri:
     """One ``operator -> key -> values`` entry against a normalised context (brief, semantics 3).
 
@@ -732,7 +754,8 @@ def condition_holds(
 
     def one(request_value: str) -> Tri:
         return value_matches(
-            family, request_value, policy_values, context, negated=negated, variables=variables
+            family, request_value, policy_values, context, negated=negated, variables=variables,
+            strict=strict,
         )
 
     if qualifier is None:
@@ -740,16 +763,24 @@ def condition_holds(
             return None if negated else False
         return one(request_values[0])
     per_value = [one(v) for v in request_values]
-    return k_and(per_value) if qualifier == "ForAllValues" else k_or(per_value)
+    if qualifier == "ForAllValues":
+        return k_and(per_value, strict=strict)
+    return k_or(per_value, strict=strict)
 
 
-def conditions_hold(statement: Mapping[str, Any], context: Context, *, variables: bool) -> Tri:
+def conditions_hold(
+    statement: Mapping[str, Any], context: Context, *, variables: bool,
+    strict: bool = STRICT_ERRORS,
+) -> Tri:
     """AND over every operator and key of the statement's Condition block."""
     block = statement.get("Condition", {})
     return k_and(
-        condition_holds(operator, key, raw, context, variables=variables)
-        for operator, keys in block.items()
-        for key, raw in keys.items()
+        (
+            condition_holds(operator, key, raw, context, variables=variables, strict=strict)
+            for operator, keys in block.items()
+            for key, raw in keys.items()
+        ),
+        strict=strict,
     )
 
 
@@ -1055,19 +1086,27 @@ def principal_matches(spec: object, principal: str) -> str | None:
 
 def statement_applies(
     statement: Mapping[str, Any], action: str, resource: str, context: Context,
-    *, variables: bool,
+    *, variables: bool, strict: bool = STRICT_ERRORS,
 ) -> Tri:
-    """Whether a statement's Action/NotAction, Resource/NotResource and Condition all hold."""
+    """Whether a statement's Action/NotAction, Resource/NotResource and Condition all hold.
+
+    Action and Resource are gates: when they do not match, nothing else is evaluated (and no
+    error can arise). ``strict``: see the module docstring.
+    """
     if "Action" in statement:
         action_ok = any(action_matches(p, action) for p in as_list(statement["Action"]))
     else:
         action_ok = not any(action_matches(p, action) for p in as_list(statement["NotAction"]))
     if not action_ok:
         return False
-    return k_and([
-        resource_applies(statement, resource, context, variables=variables),
-        conditions_hold(statement, context, variables=variables),
-    ])
+    resource_ok = resource_applies(statement, resource, context, variables=variables,
+                                   strict=strict)
+    if resource_ok is False:
+        return False
+    return k_and(
+        [resource_ok, conditions_hold(statement, context, variables=variables, strict=strict)],
+        strict=strict,
+    )
 
 
 class RefDecision:
@@ -1077,11 +1116,17 @@ class RefDecision:
         decision: ``Allowed``, ``ExplicitlyDenied`` or ``ImplicitlyDenied``.
         reasons: ``(policy name, statement index)`` of every applying Deny when explicitly
             denied, of every granting identity Allow when allowed, else empty.
+        undecided: the statements whose applicability was unknown (an evaluation error): the
+            statements drpolicy must report in ``Decision.errors``.
     """
 
-    def __init__(self, decision: str, reasons: Iterable[tuple[str, int]] = ()) -> None:
+    def __init__(
+        self, decision: str, reasons: Iterable[tuple[str, int]] = (),
+        undecided: Iterable[tuple[str, int]] = (),
+    ) -> None:
         self.decision = decision
         self.reasons = frozenset(reasons)
+        self.undecided = frozenset(undecided)
 
     def __repr__(self) -> str:
         return f"RefDecision({self.decision!r}, {sorted(self.reasons)!r})"
@@ -1089,15 +1134,17 @@ class RefDecision:
 
 def _scan(
     policies: Sequence[tuple[str, Mapping[str, Any]]], action: str, resource: str,
-    context: Context,
+    context: Context, undecided: list[tuple[str, int]],
 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """(applying Denies, granting Allows) of a set of named policies; unknown Denies apply,
-    unknown Allows do not grant."""
+    unknown Allows do not grant; unknown statements are appended to ``undecided``."""
     denies, allows = [], []
     for name, policy in policies:
         variables = uses_variables(policy)
         for index, statement in enumerate(statements_of(policy)):
             applies = statement_applies(statement, action, resource, context, variables=variables)
+            if applies is None:
+                undecided.append((name, index))
             if statement["Effect"] == "Deny" and applies is not False:
                 denies.append((name, index))
             if statement["Effect"] == "Allow" and applies is True:
@@ -1127,16 +1174,17 @@ def evaluate_identity(
     validate_request_resource(resource)
     ctx = principal_context(principal)
     ctx.update(normalise_context(context))
-    denies, allows = _scan(policies, action, resource, ctx)
+    undecided: list[tuple[str, int]] = []
+    denies, allows = _scan(policies, action, resource, ctx, undecided)
     boundary_allows: list[tuple[str, int]] = []
     if boundary is not None:
-        boundary_denies, boundary_allows = _scan([boundary], action, resource, ctx)
+        boundary_denies, boundary_allows = _scan([boundary], action, resource, ctx, undecided)
         denies += boundary_denies
     if denies:
-        return RefDecision("ExplicitlyDenied", denies)
+        return RefDecision("ExplicitlyDenied", denies, undecided)
     if allows and (boundary is None or boundary_allows) and not cross_account:
-        return RefDecision("Allowed", allows)
-    return RefDecision("ImplicitlyDenied")
+        return RefDecision("Allowed", allows, undecided)
+    return RefDecision("ImplicitlyDenied", (), undecided)
 
 
 def authorize(
@@ -1172,15 +1220,16 @@ def authorize(
     iam = info["kind"] in ("user", "role", "assumed-role", "root", "federated-user")
 
     denies: list[tuple[str, int]] = []
+    undecided: list[tuple[str, int]] = []
     identity_allows: list[tuple[str, int]] = []
     boundary_ok = True
     if iam:
         named = [(f"identity-{i}", p) for i, p in enumerate(identity_policies)]
-        d, identity_allows = _scan(named, action, resource, ctx)
+        d, identity_allows = _scan(named, action, resource, ctx, undecided)
         denies += d
         if permission_boundary is not None:
             d, b_allows = _scan([("permission_boundary-0", permission_boundary)], action,
-                                resource, ctx)
+                                resource, ctx, undecided)
             denies += d
             boundary_ok = bool(b_allows)
     grant: str | None = None
@@ -1195,6 +1244,8 @@ def authorize(
             if how is None:
                 continue
             applies = statement_applies(statement, action, resource, ctx, variables=variables)
+            if applies is None:
+                undecided.append((name, index))
             if statement["Effect"] == "Deny" and applies is not False:
                 denies.append((name, index))
             if statement["Effect"] == "Allow" and applies is True:
@@ -1206,7 +1257,7 @@ def authorize(
                 grant = strength
                 break
     if denies:
-        return RefDecision("ExplicitlyDenied", denies)
+        return RefDecision("ExplicitlyDenied", denies, undecided)
 
     if resource_account is None and resource != "*":
         resource_account = resource.split(":", 5)[4] or None
@@ -1214,23 +1265,23 @@ def authorize(
     same_account = caller_account is None or resource_account is None \
         or caller_account == resource_account
     identity_side = (bool(identity_allows) or info["kind"] == "root") and boundary_ok
-    strict = resource_policy is not None and (
+    strict_resource = resource_policy is not None and (
         resource_kind == "trust" or (resource.split(":")[2:3] == ["kms"] and ":key/" in resource)
     )
-    via_identity = RefDecision("Allowed", identity_allows)
-    via_resource = RefDecision("Allowed", resource_allows)
-    both = RefDecision("Allowed", identity_allows + resource_allows)
-    denied = RefDecision("ImplicitlyDenied")
+    via_identity = RefDecision("Allowed", identity_allows, undecided)
+    via_resource = RefDecision("Allowed", resource_allows, undecided)
+    both = RefDecision("Allowed", identity_allows + resource_allows, undecided)
+    denied = RefDecision("ImplicitlyDenied", (), undecided)
 
     if not iam:
         return via_resource if grant is not None else denied
     if not same_account:
         return both if grant is not None and identity_side else denied
-    if strict and grant is None:
+    if strict_resource and grant is None:
         return denied
     if grant in (None, "account"):
         return via_identity if identity_side else denied
-    if strict or grant == "role":
+    if strict_resource or grant == "role":
         return via_resource if boundary_ok else denied
     return via_resource  # "*", or the caller's user/session/federated-user ARN
 

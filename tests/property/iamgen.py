@@ -478,3 +478,20 @@ def instantiate(ch: Chooser, pattern: str) -> str:
         i = ch.number(0, len(text) - 1)
         text = text[:i] + ch.pick(TRICKY_CHARS) + text[i + 1:]
     return text
+
+
+def targeted_statement(ch: Chooser, action: str, resource: str, effect: str) -> dict[str, Any]:
+    """A statement aimed at one request (so that it often applies): its action or a wildcard
+    of it, the resource, ``*`` or a wildcard of it, and sometimes a condition."""
+    service, name = action.split(":")
+    out: dict[str, Any] = {"Effect": effect}
+    out["Action"] = ch.pick([action, f"{service}:*", "*", f"{service}:{wildcardify(ch, name)}"])
+    if resource == "*" or ch.maybe(30):
+        out["Resource"] = "*"
+    else:
+        fields = resource.split(":", 5)
+        fields[5] = wildcardify(ch, fields[5], edits=1)
+        out["Resource"] = ":".join(fields)
+    if ch.maybe(30):
+        out["Condition"] = condition_block(ch)
+    return out

@@ -33,7 +33,9 @@ def role_of(*docs: dict[str, Any], name: str = "PropRole") -> Role:
 
 
 @st.composite
-def role_and_request(draw: st.DrawFn, **policy_options: Any) -> tuple[dict[str, Any], Role, Request]:
+def role_and_request(
+    draw: st.DrawFn, /, **policy_options: Any
+) -> tuple[dict[str, Any], Role, Request]:
     """A random valid identity policy, the role holding it, and a request the role allows,
     denies, or that was drawn without looking at the role."""
     doc = draw(policies(**policy_options))
@@ -57,8 +59,12 @@ def near(effect: str, request: Request, data: st.DataObject) -> dict[str, Any]:
     how = data.draw(st.sampled_from(("any", "same-service", "same-request")))
     if how == "same-request":
         # the request's own action and resource, under random conditions
-        return {"Effect": effect, "Action": request.action, "Resource": request.resource,
-                "Condition": data.draw(conditions())}
+        return {
+            "Effect": effect,
+            "Action": request.action,
+            "Resource": request.resource,
+            "Condition": data.draw(conditions()),
+        }
     services = [request.action.split(":")[0]] if how == "same-service" else None
     return data.draw(statements(effect=effect, services=services))
 
@@ -76,7 +82,7 @@ def flipped(statement: dict[str, Any]) -> dict[str, Any]:
 
 
 class TestExplicitDenyPrecedence:
-    """"An explicit deny in any of these policies overrides the allow" (IAM User Guide, Policy
+    """ "An explicit deny in any of these policies overrides the allow" (IAM User Guide, Policy
     evaluation logic): a Deny statement that applies to a request refuses it, whatever the
     Allows say."""
 
@@ -86,15 +92,23 @@ class TestExplicitDenyPrecedence:
     ) -> None:
         doc, _, request = drawn
         service = request.action.split(":")[0]
-        action = data.draw(st.sampled_from((request.action, f"{service}:*", "*")).flatmap(case_variants))
+        action = data.draw(
+            st.sampled_from((request.action, f"{service}:*", "*")).flatmap(case_variants)
+        )
         if request.resource == "*":
             resource = "*"
         else:
             # the whole ARN, `*`, or a prefix of it (a prefix cut before the resource part is
             # padded with `*` fields)
-            resource = data.draw(st.sampled_from((
-                request.resource, "*", request.resource[: len(request.resource) // 2] + "*",
-            )))
+            resource = data.draw(
+                st.sampled_from(
+                    (
+                        request.resource,
+                        "*",
+                        request.resource[: len(request.resource) // 2] + "*",
+                    )
+                )
+            )
         deny = {"Effect": "Deny", "Action": action, "Resource": resource}
         decision = role_of(with_statement(doc, deny)).evaluate(*request)
         assert decision.decision == "ExplicitlyDenied"
@@ -113,13 +127,20 @@ class TestExplicitDenyPrecedence:
         if combined.is_allowed(*request):
             assert not alone_as_allow.is_allowed(*request)
 
-    @given(st.sampled_from(drpolicy.roles()).flatmap(
-        lambda name: st.tuples(st.just(name), requests_allowed_by(name))))
+    @given(
+        st.sampled_from(drpolicy.roles()).flatmap(
+            lambda name: st.tuples(st.just(name), requests_allowed_by(name))
+        )
+    )
     def test_denying_the_catalog_roles_own_grant(self, drawn: tuple[str, Request]) -> None:
         name, request = drawn
         role = drpolicy.role(name)
-        deny = {"Version": V, "Statement": [
-            {"Effect": "Deny", "Action": request.action, "Resource": request.resource}]}
+        deny = {
+            "Version": V,
+            "Statement": [
+                {"Effect": "Deny", "Action": request.action, "Resource": request.resource}
+            ],
+        }
         locked = Role.from_policies(
             "Locked", [*role.policies, drpolicy.load_policy(deny, name="deny")]
         )
@@ -165,18 +186,25 @@ class TestMonotonicity:
 
 
 class TestActionCaseInsensitivity:
-    """"Action ... values are case-insensitive" (IAM JSON policy elements: Action): the case
+    """ "Action ... values are case-insensitive" (IAM JSON policy elements: Action): the case
     of the request's action never changes the decision."""
 
     @given(role_and_request(), st.data())
-    def test_random_policies(self, drawn: tuple[dict[str, Any], Role, Request], data: st.DataObject) -> None:
+    def test_random_policies(
+        self, drawn: tuple[dict[str, Any], Role, Request], data: st.DataObject
+    ) -> None:
         _, role, request = drawn
         variant = data.draw(case_variants(request.action))
         assert role.evaluate(*request) == role.evaluate(variant, request.resource, request.context)
 
-    @given(st.sampled_from(drpolicy.roles()).flatmap(
-        lambda name: st.tuples(st.just(name), requests_allowed_by(name) | requests_denied_by(name))
-    ), st.data())
+    @given(
+        st.sampled_from(drpolicy.roles()).flatmap(
+            lambda name: st.tuples(
+                st.just(name), requests_allowed_by(name) | requests_denied_by(name)
+            )
+        ),
+        st.data(),
+    )
     def test_catalog_roles(self, drawn: tuple[str, Request], data: st.DataObject) -> None:
         name, request = drawn
         variant = data.draw(case_variants(request.action, changed=True))
@@ -194,8 +222,9 @@ class TestResourceCaseSensitivity:
     def test_changing_the_case_of_the_resource_part_loses_the_grant(
         self, action: str, arn: str, data: st.DataObject
     ) -> None:
-        role = role_of({"Version": V, "Statement": [
-            {"Effect": "Allow", "Action": action, "Resource": arn}]})
+        role = role_of(
+            {"Version": V, "Statement": [{"Effect": "Allow", "Action": action, "Resource": arn}]}
+        )
         assert role.is_allowed(action, arn)
         parts = arn.split(":", 5)
         if parts[5].lower() == parts[5].upper():
@@ -211,8 +240,12 @@ class TestResourceCaseSensitivity:
         parts = arn.split(":", 5)
         head = data.draw(case_variants(":".join(parts[1:4])))
         pattern = ":".join(["arn", head, parts[4], parts[5]])
-        role = role_of({"Version": V, "Statement": [
-            {"Effect": "Allow", "Action": action, "Resource": pattern}]})
+        role = role_of(
+            {
+                "Version": V,
+                "Statement": [{"Effect": "Allow", "Action": action, "Resource": pattern}],
+            }
+        )
         assert role.is_allowed(action, arn)
 
     @given(requests_allowed_by("robomaker", service="s3"))
@@ -224,7 +257,9 @@ class TestResourceCaseSensitivity:
         parts = request.resource.split(":", 5)
         shouted = ":".join([*parts[:5], parts[5].upper()])
         assert shouted != request.resource
-        assert drpolicy.evaluate("robomaker", request.action, shouted).decision == "ImplicitlyDenied"
+        assert (
+            drpolicy.evaluate("robomaker", request.action, shouted).decision == "ImplicitlyDenied"
+        )
 
 
 class TestRoundTrip:
@@ -232,8 +267,11 @@ class TestRoundTrip:
     decides the same way whether it is read from JSON text, a mapping or its own
     serialisation."""
 
-    @given(st.sampled_from(("identity", "resource", "trust", "scp", "permission_boundary"))
-           .flatmap(lambda t: st.tuples(st.just(t), policies(policy_type=t))))
+    @given(
+        st.sampled_from(("identity", "resource", "trust", "scp", "permission_boundary")).flatmap(
+            lambda t: st.tuples(st.just(t), policies(policy_type=t))
+        )
+    )
     def test_parse_serialise_parse(self, drawn: tuple[str, dict[str, Any]]) -> None:
         policy_type, doc = drawn
         parsed = drpolicy.load_policy(doc, policy_type=policy_type)  # type: ignore[arg-type]
@@ -244,10 +282,14 @@ class TestRoundTrip:
         assert json.loads(json.dumps(parsed.to_json())) == parsed.to_json()
 
     @given(role_and_request())
-    def test_serialised_policies_decide_alike(self, drawn: tuple[dict[str, Any], Role, Request]) -> None:
+    def test_serialised_policies_decide_alike(
+        self, drawn: tuple[dict[str, Any], Role, Request]
+    ) -> None:
         doc, role, request = drawn
         reread = role_of(drpolicy.load_policy(doc).to_json())
         first, second = role.evaluate(*request), reread.evaluate(*request)
         assert (first.decision, [r.index for r in first.reasons], first.missing_context) == (
-            second.decision, [r.index for r in second.reasons], second.missing_context
+            second.decision,
+            [r.index for r in second.reasons],
+            second.missing_context,
         )
