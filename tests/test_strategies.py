@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import reference
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import drpolicy
-import reference
 from drpolicy import Role
 from drpolicy import strategies as ds
 from drpolicy.strategies import (
@@ -40,87 +40,216 @@ V = "2012-10-17"
 # Custom roles: Deny, NotAction, NotResource, conditions of every family, a boundary
 # --------------------------------------------------------------------------------------
 
-DATA_WRITER = Role.from_policies("DataWriter", {"data": {"Version": V, "Statement": [
-    {"Sid": "Data", "Effect": "Allow",
-     "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
-     "Resource": ["arn:aws:s3:::data-*", "arn:aws:s3:::data-*/*"]},
-    {"Sid": "Logs", "Effect": "Allow", "Action": "logs:*",
-     "Resource": "arn:aws:logs:*:*:log-group:/app/*"},
-    {"Sid": "KeepProtected", "Effect": "Deny", "Action": "s3:DeleteObject",
-     "Resource": "arn:aws:s3:::data-*/protected/*"},
-    {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::data-secret*"},
-    {"Sid": "TlsOnly", "Effect": "Deny", "Action": "*", "Resource": "*",
-     "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
-    {"Sid": "Regions", "Effect": "Deny", "Action": "*", "Resource": "*",
-     "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}}},
-]}})
+DATA_WRITER = Role.from_policies(
+    "DataWriter",
+    {
+        "data": {
+            "Version": V,
+            "Statement": [
+                {
+                    "Sid": "Data",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+                    "Resource": ["arn:aws:s3:::data-*", "arn:aws:s3:::data-*/*"],
+                },
+                {
+                    "Sid": "Logs",
+                    "Effect": "Allow",
+                    "Action": "logs:*",
+                    "Resource": "arn:aws:logs:*:*:log-group:/app/*",
+                },
+                {
+                    "Sid": "KeepProtected",
+                    "Effect": "Deny",
+                    "Action": "s3:DeleteObject",
+                    "Resource": "arn:aws:s3:::data-*/protected/*",
+                },
+                {
+                    "Sid": "NoSecrets",
+                    "Effect": "Deny",
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::data-secret*",
+                },
+                {
+                    "Sid": "TlsOnly",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+                {
+                    "Sid": "Regions",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {
+                        "StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]}
+                    },
+                },
+            ],
+        }
+    },
+)
 
-NOT_ACTION = Role.from_policies("Builder", {"builder": {"Version": V, "Statement": [
-    {"Sid": "AllButIam", "Effect": "Allow", "NotAction": ["iam:*", "sts:*", "organizations:*"],
-     "Resource": "*"},
-    {"Sid": "PublicS3Only", "Effect": "Deny", "Action": "s3:*",
-     "NotResource": ["arn:aws:s3:::public-*", "arn:aws:s3:::public-*/*"]},
-    {"Sid": "PassToEc2", "Effect": "Allow", "Action": "iam:PassRole",
-     "NotResource": "arn:aws:iam::*:role/admin*",
-     "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}},
-]}})
+NOT_ACTION = Role.from_policies(
+    "Builder",
+    {
+        "builder": {
+            "Version": V,
+            "Statement": [
+                {
+                    "Sid": "AllButIam",
+                    "Effect": "Allow",
+                    "NotAction": ["iam:*", "sts:*", "organizations:*"],
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "PublicS3Only",
+                    "Effect": "Deny",
+                    "Action": "s3:*",
+                    "NotResource": ["arn:aws:s3:::public-*", "arn:aws:s3:::public-*/*"],
+                },
+                {
+                    "Sid": "PassToEc2",
+                    "Effect": "Allow",
+                    "Action": "iam:PassRole",
+                    "NotResource": "arn:aws:iam::*:role/admin*",
+                    "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+                },
+            ],
+        }
+    },
+)
 
-CONDITIONS = Role.from_policies("Conditional", {"conditional": {"Version": V, "Statement": [
-    {"Sid": "Tagged", "Effect": "Allow", "Action": "ec2:RunInstances",
-     "Resource": "arn:aws:ec2:*:*:instance/*",
-     "Condition": {
-         "StringEquals": {"aws:RequestTag/team": ["ml", "robotics"]},
-         "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]},
-         "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
-         "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]},
-         "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
-         "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
-         "Bool": {"aws:SecureTransport": "true"},
-     }},
-    {"Sid": "Events", "Effect": "Allow", "Action": "sqs:SendMessage",
-     "Resource": "arn:aws:sqs:us-east-1:123456789012:events-*",
-     "Condition": {
-         "ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:*"},
-         "StringLikeIfExists": {"aws:SourceAccount": "1234*"},
-         "Null": {"aws:PrincipalTag/team": "false"},
-         "ForAnyValue:StringLike": {"aws:CalledVia": "*.amazonaws.com"},
-     }},
-    {"Sid": "Signed", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
-     "Condition": {
-         "BinaryEquals": {"myapp:Signature": "QmluYXJ5VmFsdWVJbkJhc2U2NA=="},
-         "NumericGreaterThanEquals": {"s3:max-keys": 10},
-         "NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"},
-         "StringNotLike": {"aws:username": "guest*"},
-     }},
-    # ForAnyValue:Null is always false (AA docs): nothing can be constructed from it
-    {"Sid": "Never", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-     "Condition": {"ForAnyValue:Null": {"aws:TagKeys": "true"}}},
-    {"Sid": "NoGuests", "Effect": "Deny", "Action": "*", "Resource": "*",
-     "Condition": {"StringEquals": {"aws:PrincipalTag/team": "guests"}}},
-]}})
+CONDITIONS = Role.from_policies(
+    "Conditional",
+    {
+        "conditional": {
+            "Version": V,
+            "Statement": [
+                {
+                    "Sid": "Tagged",
+                    "Effect": "Allow",
+                    "Action": "ec2:RunInstances",
+                    "Resource": "arn:aws:ec2:*:*:instance/*",
+                    "Condition": {
+                        "StringEquals": {"aws:RequestTag/team": ["ml", "robotics"]},
+                        "ForAllValues:StringEquals": {"aws:TagKeys": ["team", "env"]},
+                        "NumericLessThan": {"aws:MultiFactorAuthAge": "3600"},
+                        "IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "2001:db8::/32"]},
+                        "DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"},
+                        "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+                        "Bool": {"aws:SecureTransport": "true"},
+                    },
+                },
+                {
+                    "Sid": "Events",
+                    "Effect": "Allow",
+                    "Action": "sqs:SendMessage",
+                    "Resource": "arn:aws:sqs:us-east-1:123456789012:events-*",
+                    "Condition": {
+                        "ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:123456789012:*"},
+                        "StringLikeIfExists": {"aws:SourceAccount": "1234*"},
+                        "Null": {"aws:PrincipalTag/team": "false"},
+                        "ForAnyValue:StringLike": {"aws:CalledVia": "*.amazonaws.com"},
+                    },
+                },
+                {
+                    "Sid": "Signed",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                    "Condition": {
+                        "BinaryEquals": {"myapp:Signature": "QmluYXJ5VmFsdWVJbkJhc2U2NA=="},
+                        "NumericGreaterThanEquals": {"s3:max-keys": 10},
+                        "NotIpAddress": {"aws:SourceIp": "192.0.2.0/24"},
+                        "StringNotLike": {"aws:username": "guest*"},
+                    },
+                },
+                # ForAnyValue:Null is always false (AA docs): nothing can be constructed from it
+                {
+                    "Sid": "Never",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"ForAnyValue:Null": {"aws:TagKeys": "true"}},
+                },
+                {
+                    "Sid": "NoGuests",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:PrincipalTag/team": "guests"}},
+                },
+            ],
+        }
+    },
+)
 
-VARIABLES = Role.from_policies("Home", {"home": {"Version": V, "Statement": [
-    {"Sid": "OwnPrefix", "Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"],
-     "Resource": "arn:aws:s3:::home/${aws:username}/*"},
-    {"Sid": "TeamPrefix", "Effect": "Allow", "Action": "s3:GetObject",
-     "Resource": "arn:aws:s3:::teams/${aws:PrincipalTag/team, 'shared'}/*"},
-    # a variable in a condition value whose key the request would have to invent: skipped
-    {"Sid": "ListOwn", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::home",
-     "Condition": {"StringLike": {"s3:prefix": "${aws:username}/*"}}},
-]}})
+VARIABLES = Role.from_policies(
+    "Home",
+    {
+        "home": {
+            "Version": V,
+            "Statement": [
+                {
+                    "Sid": "OwnPrefix",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetObject", "s3:PutObject"],
+                    "Resource": "arn:aws:s3:::home/${aws:username}/*",
+                },
+                {
+                    "Sid": "TeamPrefix",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::teams/${aws:PrincipalTag/team, 'shared'}/*",
+                },
+                # a variable in a condition value, for a key the request would invent: skipped
+                {
+                    "Sid": "ListOwn",
+                    "Effect": "Allow",
+                    "Action": "s3:ListBucket",
+                    "Resource": "arn:aws:s3:::home",
+                    "Condition": {"StringLike": {"s3:prefix": "${aws:username}/*"}},
+                },
+            ],
+        }
+    },
+)
 
 BOUNDED = Role.from_policies(
     "Bounded",
-    {"wide": {"Version": V, "Statement": [
-        {"Effect": "Allow", "Action": ["s3:*", "logs:*", "ec2:*"], "Resource": "*"},
-    ]}},
-    permission_boundary={"Version": V, "Statement": [
-        {"Sid": "ReadDr", "Effect": "Allow", "Action": ["s3:Get*", "s3:List*"],
-         "Resource": ["arn:aws:s3:::dr-*", "arn:aws:s3:::dr-*/*"]},
-        {"Sid": "SimLogs", "Effect": "Allow", "Action": "logs:*",
-         "Resource": "arn:aws:logs:*:*:log-group:/aws/robomaker/*"},
-        {"Sid": "KeepGroups", "Effect": "Deny", "Action": "logs:DeleteLogGroup", "Resource": "*"},
-    ]},
+    {
+        "wide": {
+            "Version": V,
+            "Statement": [
+                {"Effect": "Allow", "Action": ["s3:*", "logs:*", "ec2:*"], "Resource": "*"},
+            ],
+        }
+    },
+    permission_boundary={
+        "Version": V,
+        "Statement": [
+            {
+                "Sid": "ReadDr",
+                "Effect": "Allow",
+                "Action": ["s3:Get*", "s3:List*"],
+                "Resource": ["arn:aws:s3:::dr-*", "arn:aws:s3:::dr-*/*"],
+            },
+            {
+                "Sid": "SimLogs",
+                "Effect": "Allow",
+                "Action": "logs:*",
+                "Resource": "arn:aws:logs:*:*:log-group:/aws/robomaker/*",
+            },
+            {
+                "Sid": "KeepGroups",
+                "Effect": "Deny",
+                "Action": "logs:DeleteLogGroup",
+                "Resource": "*",
+            },
+        ],
+    },
     path="/app/",
 )
 
@@ -149,8 +278,13 @@ def collect(strategy: st.SearchStrategy[Any], n: int) -> list[Any]:
     """``n`` draws of ``strategy`` (deterministic, through hypothesis' own engine)."""
     out: list[Any] = []
 
-    @settings(max_examples=n, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=n,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(strategy)
     def run(value: Any) -> None:
         out.append(value)
@@ -269,8 +403,13 @@ def test_explicit_needs_a_deny_statement() -> None:
 
 
 # The ways of being denied the catalog cares about (spec §3): each must be drawn.
-_FIND = settings(max_examples=3000, database=None, derandomize=True, phases=[Phase.generate],
-                 suppress_health_check=list(HealthCheck))
+_FIND = settings(
+    max_examples=3000,
+    database=None,
+    derandomize=True,
+    phases=[Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def _finds(role: str, predicate: Callable[[Request], bool]) -> Request:
@@ -278,32 +417,50 @@ def _finds(role: str, predicate: Callable[[Request], bool]) -> Request:
 
 
 def test_denied_draws_include_a_deepracer_role_on_another_path() -> None:
-    found = _finds("deepracer", lambda r: r.action == "iam:PassRole"
-                   and re.search(r":role/(?!service-role/AWSDeepRacer)[^:]+/AWSDeepRacer", r.resource)
-                   is not None)
+    found = _finds(
+        "deepracer",
+        lambda r: (
+            r.action == "iam:PassRole"
+            and re.search(r":role/(?!service-role/AWSDeepRacer)[^:]+/AWSDeepRacer", r.resource)
+            is not None
+        ),
+    )
     assert not drpolicy.is_allowed("deepracer", *found)
 
 
 def test_denied_draws_include_a_wrong_passed_to_service() -> None:
-    found = _finds("sagemaker", lambda r: r.action == "iam:PassRole"
-                   and r.context.get("iam:PassedToService") not in (None, "sagemaker.amazonaws.com"))
+    found = _finds(
+        "sagemaker",
+        lambda r: (
+            r.action == "iam:PassRole"
+            and r.context.get("iam:PassedToService") not in (None, "sagemaker.amazonaws.com")
+        ),
+    )
     assert not drpolicy.is_allowed("sagemaker", *found)
 
 
 def test_denied_draws_include_a_deepracer_bucket_in_the_wrong_case() -> None:
     def wrong_case(r: Request) -> bool:
         bucket = r.resource.removeprefix("arn:aws:s3:::").split("/")[0]
-        return (r.action in ("s3:GetObject", "s3:PutObject") and "deepracer" in bucket.lower()
-                and not any(s in bucket for s in ("DeepRacer", "Deepracer", "deepracer")))
+        return (
+            r.action in ("s3:GetObject", "s3:PutObject")
+            and "deepracer" in bucket.lower()
+            and not any(s in bucket for s in ("DeepRacer", "Deepracer", "deepracer"))
+        )
 
     found = _finds("robomaker", wrong_case)
     assert not drpolicy.is_allowed("robomaker", *found)
 
 
 def test_denied_draws_include_a_missing_object_tag() -> None:
-    found = _finds("deepracer", lambda r: r.action == "s3:GetObject"
-                   and r.resource.startswith("arn:aws:s3:::")
-                   and "s3:ExistingObjectTag/DeepRacer" not in r.context)
+    found = _finds(
+        "deepracer",
+        lambda r: (
+            r.action == "s3:GetObject"
+            and r.resource.startswith("arn:aws:s3:::")
+            and "s3:ExistingObjectTag/DeepRacer" not in r.context
+        ),
+    )
     assert not drpolicy.is_allowed("deepracer", *found)
 
 
@@ -313,8 +470,10 @@ def test_denied_draws_include_another_service() -> None:
 
 
 def test_role_allowing_nothing_is_refused() -> None:
-    only_deny = Role.from_policies("Nobody", {"deny": {"Version": V, "Statement": [
-        {"Effect": "Deny", "Action": "*", "Resource": "*"}]}})
+    only_deny = Role.from_policies(
+        "Nobody",
+        {"deny": {"Version": V, "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}},
+    )
     with pytest.raises(InvalidArgument, match="allows no request"):
         requests_allowed_by(only_deny)
     for request in collect(requests_denied_by(only_deny), 20):
@@ -338,8 +497,11 @@ def test_actions_are_valid_request_actions(action: str) -> None:
     reference.validate_request_action(action)
 
 
-@given(st.sampled_from(["s3", "iam", "logs", "kinesisvideo", "newservice"]).flatmap(
-    lambda s: st.tuples(st.just(s), actions(s))))
+@given(
+    st.sampled_from(["s3", "iam", "logs", "kinesisvideo", "newservice"]).flatmap(
+        lambda s: st.tuples(st.just(s), actions(s))
+    )
+)
 def test_actions_of_a_service(pair: tuple[str, str]) -> None:
     service, action = pair
     assert action.split(":")[0] == service
@@ -347,8 +509,16 @@ def test_actions_of_a_service(pair: tuple[str, str]) -> None:
 
 
 ACTION_PATTERNS = [
-    "s3:Get*", "*:List*", "iam:PassRole", "s3:?etObject", "ec2:Describe*", "s3*:*Object", "*",
-    "logs:*LogEvents", "KinesisVideo:PUT*", "sage?aker:Create*Job",
+    "s3:Get*",
+    "*:List*",
+    "iam:PassRole",
+    "s3:?etObject",
+    "ec2:Describe*",
+    "s3*:*Object",
+    "*",
+    "logs:*LogEvents",
+    "KinesisVideo:PUT*",
+    "sage?aker:Create*Job",
 ]
 
 
@@ -394,11 +564,18 @@ def test_arns_of_a_resource_type(service: str, kind: str, shape: str) -> None:
 
 
 RESOURCE_PATTERNS = [
-    "arn:aws:s3:::*DeepRacer*", "arn:aws:s3:::dr-*", "arn:aws:s3:::*deepracer*/*",
+    "arn:aws:s3:::*DeepRacer*",
+    "arn:aws:s3:::dr-*",
+    "arn:aws:s3:::*deepracer*/*",
     "arn:aws:logs:*:*:log-group:/aws/robomaker/SimulationJobs:log-stream:*",
-    "arn:aws:iam::*:role/service-role/AWSDeepRacer*", "arn:aws:kinesisvideo:*:*:stream/dr-*",
-    "arn:aws:lambda:*:*:function:*dr-*", "arn:aws:s3:::bucket/a?c/*", "arn:aws:ec2*",
-    "arn:*:s3:::x*", "arn:aws:logs:us-*:*:log-group:/aws/*", "*",
+    "arn:aws:iam::*:role/service-role/AWSDeepRacer*",
+    "arn:aws:kinesisvideo:*:*:stream/dr-*",
+    "arn:aws:lambda:*:*:function:*dr-*",
+    "arn:aws:s3:::bucket/a?c/*",
+    "arn:aws:ec2*",
+    "arn:*:s3:::x*",
+    "arn:aws:logs:us-*:*:log-group:/aws/*",
+    "*",
     "arn:aws:iam::*:role/aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
 ]
 
@@ -437,18 +614,34 @@ def test_arns_matching_and_not_matching_together() -> None:
     check()
 
 
-@pytest.mark.parametrize("kwargs", [
-    {"not_matching": "*"}, {"service": "s3", "resource_type": "role"},
-    {"resource_type": "bucket"}, {"matching": "s3:::bucket"}, {"service": "S3!"},
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"not_matching": "*"},
+        {"service": "s3", "resource_type": "role"},
+        {"resource_type": "bucket"},
+        {"matching": "s3:::bucket"},
+        {"service": "S3!"},
+    ],
+)
 def test_arns_invalid_arguments(kwargs: dict[str, Any]) -> None:
     with pytest.raises(InvalidArgument):
         arns(**kwargs)
 
 
-@given(st.sampled_from(["s3:GetObject", "iam:PassRole", "logs:PutLogEvents", "s3:ListAllMyBuckets",
-                        "ec2:DescribeVpcs", "lambda:InvokeFunction", "made:Up"]).flatmap(
-    lambda a: st.tuples(st.just(a), resources_for(a))))
+@given(
+    st.sampled_from(
+        [
+            "s3:GetObject",
+            "iam:PassRole",
+            "logs:PutLogEvents",
+            "s3:ListAllMyBuckets",
+            "ec2:DescribeVpcs",
+            "lambda:InvokeFunction",
+            "made:Up",
+        ]
+    ).flatmap(lambda a: st.tuples(st.just(a), resources_for(a)))
+)
 def test_resources_for_an_action(pair: tuple[str, str]) -> None:
     action, resource = pair
     reference.validate_request_resource(resource)
@@ -497,8 +690,9 @@ def test_requests_are_valid(request: Request) -> None:
     drpolicy.evaluate("robomaker", action, resource, context)
 
 
-@pytest.mark.parametrize("policy_type", ["identity", "permission_boundary", "session", "scp",
-                                         "resource", "trust"])
+@pytest.mark.parametrize(
+    "policy_type", ["identity", "permission_boundary", "session", "scp", "resource", "trust"]
+)
 def test_policies_always_parse(policy_type: str) -> None:
     @settings(max_examples=30)
     @given(policies(policy_type=policy_type))
@@ -531,8 +725,19 @@ def test_policies_vary_their_json_shapes() -> None:
         text = str(doc)
         for word in ("NotAction", "NotResource", "Condition", "${", "ForAllValues", "IfExists"):
             shapes[word] += word in text
-    for shape in ("object", "list", "version=2012-10-17", "version=2008-10-17", "version=None",
-                  "NotAction", "NotResource", "Condition", "${", "ForAllValues", "IfExists"):
+    for shape in (
+        "object",
+        "list",
+        "version=2012-10-17",
+        "version=2008-10-17",
+        "version=None",
+        "NotAction",
+        "NotResource",
+        "Condition",
+        "${",
+        "ForAllValues",
+        "IfExists",
+    ):
         assert shapes[shape], f"no policy with {shape} among 150 draws"
 
 
@@ -552,8 +757,12 @@ def test_case_variants_changed_needs_letters() -> None:
 
 
 def test_policy_arguments_are_checked() -> None:
-    for kwargs in ({"policy_type": "bucket"}, {"version": "2020-01-01"},
-                   {"variables": True, "version": "2008-10-17"}, {"min_statements": 0}):
+    for kwargs in (
+        {"policy_type": "bucket"},
+        {"version": "2020-01-01"},
+        {"variables": True, "version": "2008-10-17"},
+        {"min_statements": 0},
+    ):
         with pytest.raises(InvalidArgument):
             policies(**kwargs)
     with pytest.raises(InvalidArgument):
@@ -566,7 +775,9 @@ def test_strategies_module_is_not_imported_by_the_package() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, drpolicy, drpolicy.testing, drpolicy.pytest_plugin;"
-            " print('hypothesis' in sys.modules, 'drpolicy.strategies' in sys.modules)")
+    code = (
+        "import sys, drpolicy, drpolicy.testing, drpolicy.pytest_plugin;"
+        " print('hypothesis' in sys.modules, 'drpolicy.strategies' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

@@ -38,14 +38,39 @@ V = "2012-10-17"
 
 MODEL = "arn:aws:s3:::deepracer-models/model.tar.gz"
 OTHER_OBJECT = "arn:aws:s3:::other-bucket/model.tar.gz"
-SIM_STREAM = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/robomaker/SimulationJobs:log-stream:sim-1"
+SIM_STREAM = (
+    "arn:aws:logs:us-east-1:123456789012:log-group:/aws/robomaker/SimulationJobs:log-stream:sim-1"
+)
 
-GUARDED = Role.from_policies("Guarded", {"guarded": {"Version": V, "Statement": [
-    {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"},
-    {"Sid": "NoSecrets", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::data/secret/*"},
-    {"Sid": "Tagged", "Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
-     "Condition": {"StringEquals": {"aws:RequestTag/team": "ml"}}},
-]}})
+GUARDED = Role.from_policies(
+    "Guarded",
+    {
+        "guarded": {
+            "Version": V,
+            "Statement": [
+                {
+                    "Sid": "Read",
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "arn:aws:s3:::data/*",
+                },
+                {
+                    "Sid": "NoSecrets",
+                    "Effect": "Deny",
+                    "Action": "s3:*",
+                    "Resource": "arn:aws:s3:::data/secret/*",
+                },
+                {
+                    "Sid": "Tagged",
+                    "Effect": "Allow",
+                    "Action": "s3:PutObject",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:RequestTag/team": "ml"}},
+                },
+            ],
+        }
+    },
+)
 
 
 # --------------------------------------------------------------------------------------
@@ -78,8 +103,12 @@ def test_a_failed_allow_names_the_failed_segment_and_missing_context() -> None:
 
 def test_a_failed_deny_shows_the_allowing_statement_as_json() -> None:
     with pytest.raises(AssertionError) as info:
-        assert_denied("sagemaker", "iam:PassRole", "arn:aws:iam::123456789012:role/Any",
-                      {"iam:PassedToService": "sagemaker.amazonaws.com"})
+        assert_denied(
+            "sagemaker",
+            "iam:PassRole",
+            "arn:aws:iam::123456789012:role/Any",
+            {"iam:PassedToService": "sagemaker.amazonaws.com"},
+        )
     text = str(info.value)
     assert "to be denied for AWSDeepRacerSageMakerAccessRole, but it is Allowed" in text
     assert "identity:AWSDeepRacerSageMakerAccessRolePolicy: Statement[6]" in text
@@ -88,9 +117,13 @@ def test_a_failed_deny_shows_the_allowing_statement_as_json() -> None:
 
 
 def test_explicit_and_implicit_expectations_fail_the_other_way() -> None:
-    with pytest.raises(AssertionError, match="to be implicitly denied .* but it is ExplicitlyDenied"):
+    with pytest.raises(
+        AssertionError, match="to be implicitly denied .* but it is ExplicitlyDenied"
+    ):
         assert_denied(GUARDED, "s3:GetObject", "arn:aws:s3:::data/secret/k", explicit=False)
-    with pytest.raises(AssertionError, match="to be explicitly denied .* but it is ImplicitlyDenied"):
+    with pytest.raises(
+        AssertionError, match="to be explicitly denied .* but it is ImplicitlyDenied"
+    ):
         assert_denied(GUARDED, "s3:GetObject", "arn:aws:s3:::x/k", explicit=True)
     with pytest.raises(AssertionError) as info:
         assert_allowed(GUARDED, "s3:GetObject", "arn:aws:s3:::data/secret/k")
@@ -104,7 +137,9 @@ def test_msg_prefixes_the_failure() -> None:
 
 def test_conditions_are_explained() -> None:
     with pytest.raises(AssertionError) as info:
-        assert_allowed(GUARDED, "s3:PutObject", "arn:aws:s3:::any/k", {"aws:RequestTag/team": "web"})
+        assert_allowed(
+            GUARDED, "s3:PutObject", "arn:aws:s3:::any/k", {"aws:RequestTag/team": "web"}
+        )
     text = str(info.value)
     assert "aws:RequestTag/team" in text and '"web"' in text and '"ml"' in text
 
@@ -120,14 +155,20 @@ def test_bad_requests_raise_drpolicy_errors_not_assertion_errors() -> None:
         assert_allowed(42, "s3:GetObject", MODEL)
 
 
-def test_without_drpolicy_explain_the_fallback_trace_says_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_drpolicy_explain_the_fallback_trace_says_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "drpolicy.explain", None)  # import now raises ImportError
     with pytest.raises(AssertionError) as info:
-        assert_allowed("robomaker", "logs:PutLogEvents", SIM_STREAM.replace("SimulationJobs", "simulationjobs"))
+        assert_allowed(
+            "robomaker", "logs:PutLogEvents", SIM_STREAM.replace("SimulationJobs", "simulationjobs")
+        )
     text = str(info.value)
     assert "identity policy `AWSDeepRacerRoboMakerAccessRolePolicy`:" in text
-    assert ("Resource `arn:aws:logs:*:*:log-group:/aws/robomaker/SimulationJobs`: no match"
-            " (resource segment differs)") in text
+    assert (
+        "Resource `arn:aws:logs:*:*:log-group:/aws/robomaker/SimulationJobs`: no match"
+        " (resource segment differs)"
+    ) in text
     with pytest.raises(AssertionError) as info:
         assert_allowed("deepracer", "s3:GetObject", OTHER_OBJECT)
     text = str(info.value)
@@ -180,11 +221,25 @@ def test_assume_assertions() -> None:
 
 
 def test_assume_with_identity_policies_and_without_trust_policy() -> None:
-    trusting = Role.from_policies("Target", [], trust_policy={"Version": V, "Statement": [
-        {"Effect": "Allow", "Principal": {"AWS": "111122223333"}, "Action": "sts:AssumeRole"}]})
+    trusting = Role.from_policies(
+        "Target",
+        [],
+        trust_policy={
+            "Version": V,
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": "111122223333"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+    )
     caller = "arn:aws:iam::111122223333:user/alice"
-    may_assume = {"Version": V, "Statement": [
-        {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": trusting.arn}]}
+    may_assume = {
+        "Version": V,
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": trusting.arn}],
+    }
     assert_cannot_assume(caller, trusting)  # the account is trusted, but alice has no Allow
     assert_can_assume(caller, trusting, identity_policies=[may_assume])
     untrusting = Role.from_policies("Untrusting", [])
@@ -223,7 +278,8 @@ def test_verdict_refuses_misuse() -> None:
 def test_verdict_text() -> None:
     v = verdict("deepracer", "s3:GetObject", OTHER_OBJECT)
     assert repr(v) == (
-        f"<Verdict ImplicitlyDenied: `s3:GetObject` on `{OTHER_OBJECT}` for AWSDeepRacerServiceRole>"
+        f"<Verdict ImplicitlyDenied: `s3:GetObject` on `{OTHER_OBJECT}`"
+        " for AWSDeepRacerServiceRole>"
     )
     assert str(v).startswith(repr(v))
     assert "missing context: s3:ExistingObjectTag/DeepRacer" in str(v)
@@ -261,8 +317,11 @@ OTHER_ROLES = arns("iam", "role", not_matching=DEEPRACER_ROLES)
 
 
 @settings(max_examples=500)
-@given(role=st.sampled_from(drpolicy.roles()), target=OTHER_ROLES,
-       service=context_values("iam:PassedToService"))
+@given(
+    role=st.sampled_from(drpolicy.roles()),
+    target=OTHER_ROLES,
+    service=context_values("iam:PassedToService"),
+)
 def naive_no_role_passes_a_role_outside_deepracer(role: str, target: str, service: str) -> None:
     assert_denied(role, "iam:PassRole", target, {"iam:PassedToService": service})
 
@@ -277,9 +336,14 @@ def test_the_naive_passrole_property_fails_on_the_sagemaker_statement() -> None:
     assert "identity:AWSDeepRacerSageMakerAccessRolePolicy: Statement[6]" in text
 
 
-@given(role=st.sampled_from(drpolicy.roles()), target=OTHER_ROLES,
-       service=context_values("iam:PassedToService"))
-def test_only_sagemaker_passes_other_roles_and_only_to_sagemaker(role: str, target: str, service: str) -> None:
+@given(
+    role=st.sampled_from(drpolicy.roles()),
+    target=OTHER_ROLES,
+    service=context_values("iam:PassedToService"),
+)
+def test_only_sagemaker_passes_other_roles_and_only_to_sagemaker(
+    role: str, target: str, service: str
+) -> None:
     context = {"iam:PassedToService": service}
     if role == "AWSDeepRacerSageMakerAccessRole" and service == "sagemaker.amazonaws.com":
         assert_allowed(role, "iam:PassRole", target, context)
@@ -317,15 +381,26 @@ def test_the_log_property_would_catch_a_wider_grant() -> None:
     """The `requests_allowed_by` property is not vacuous: give the role `logs:*` on `*` and
     it fails."""
     robomaker = drpolicy.role("robomaker")
-    wider = Role.from_policies("Wider", [*robomaker.policies, drpolicy.load_policy(
-        {"Version": V, "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}]},
-        name="wider")])
+    wider = Role.from_policies(
+        "Wider",
+        [
+            *robomaker.policies,
+            drpolicy.load_policy(
+                {
+                    "Version": V,
+                    "Statement": [{"Effect": "Allow", "Action": "logs:*", "Resource": "*"}],
+                },
+                name="wider",
+            ),
+        ],
+    )
 
     @given(request=requests_allowed_by(wider, service="logs"))
     def check(request: Any) -> None:
         assert re.fullmatch(
             r"arn:aws:logs:[^:]*:[^:]*:log-group:/aws/robomaker/SimulationJobs(:log-stream:.*)?",
-            request.resource, re.DOTALL,
+            request.resource,
+            re.DOTALL,
         )
 
     with pytest.raises(AssertionError):
@@ -359,15 +434,21 @@ def test_docs_code_blocks_run(pytester: pytest.Pytester, monkeypatch: pytest.Mon
     monkeypatch.setenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", "1")  # the same either way: -p below
     pytester.makepyfile(test_docs_testing="\n\n".join(doc_python_blocks()))
     result = pytester.runpytest(
-        "-p", "drpolicy.pytest_plugin", f"--drpolicy-account-export={EXPORT}", "-q",
-        "-p", "no:cacheprovider",
+        "-p",
+        "drpolicy.pytest_plugin",
+        f"--drpolicy-account-export={EXPORT}",
+        "-q",
+        "-p",
+        "no:cacheprovider",
     )
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed") == 1, result.stdout.str()[-3000:]
     assert outcomes.get("passed", 0) >= 10
-    result.stdout.fnmatch_lines([
-        "*FAILED test_docs_testing.py::test_no_role_passes_a_role_outside_deepracer*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*FAILED test_docs_testing.py::test_no_role_passes_a_role_outside_deepracer*",
+        ]
+    )
     out = result.stdout.str()
     assert "to be denied for AWSDeepRacerSageMakerAccessRole, but it is Allowed" in out
     assert "identity:AWSDeepRacerSageMakerAccessRolePolicy: Statement[6]" in out

@@ -107,67 +107,151 @@ class Request(NamedTuple):
 
 _ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "s3": (
-        "GetObject", "PutObject", "DeleteObject", "ListBucket", "GetBucketLocation",
-        "ListAllMyBuckets", "CreateBucket", "DeleteBucket", "PutBucketPolicy",
-        "GetBucketPolicy", "GetObjectTagging", "PutObjectTagging", "GetObjectVersion",
-        "AbortMultipartUpload", "ListBucketVersions", "PutObjectAcl",
+        "GetObject",
+        "PutObject",
+        "DeleteObject",
+        "ListBucket",
+        "GetBucketLocation",
+        "ListAllMyBuckets",
+        "CreateBucket",
+        "DeleteBucket",
+        "PutBucketPolicy",
+        "GetBucketPolicy",
+        "GetObjectTagging",
+        "PutObjectTagging",
+        "GetObjectVersion",
+        "AbortMultipartUpload",
+        "ListBucketVersions",
+        "PutObjectAcl",
     ),
     "iam": (
-        "PassRole", "GetRole", "CreateRole", "DeleteRole", "AttachRolePolicy", "PutRolePolicy",
-        "CreateServiceLinkedRole", "ListRoles", "GetUser", "CreateUser", "CreatePolicy",
+        "PassRole",
+        "GetRole",
+        "CreateRole",
+        "DeleteRole",
+        "AttachRolePolicy",
+        "PutRolePolicy",
+        "CreateServiceLinkedRole",
+        "ListRoles",
+        "GetUser",
+        "CreateUser",
+        "CreatePolicy",
         "TagRole",
     ),
     "sts": ("AssumeRole", "GetCallerIdentity", "TagSession", "GetSessionToken"),
     "logs": (
-        "CreateLogGroup", "CreateLogStream", "PutLogEvents", "DescribeLogStreams",
-        "GetLogEvents", "DescribeLogGroups", "DeleteLogGroup", "FilterLogEvents",
+        "CreateLogGroup",
+        "CreateLogStream",
+        "PutLogEvents",
+        "DescribeLogStreams",
+        "GetLogEvents",
+        "DescribeLogGroups",
+        "DeleteLogGroup",
+        "FilterLogEvents",
     ),
     "cloudwatch": (
-        "PutMetricData", "GetMetricData", "PutMetricAlarm", "DescribeAlarms", "DeleteAlarms",
+        "PutMetricData",
+        "GetMetricData",
+        "PutMetricAlarm",
+        "DescribeAlarms",
+        "DeleteAlarms",
         "ListMetrics",
     ),
     "ec2": (
-        "AllocateAddress", "AttachInternetGateway", "CreateVpc", "CreateSubnet",
-        "CreateSecurityGroup", "CreateTags", "CreateNetworkInterface",
-        "CreateNetworkInterfacePermission", "DeleteNetworkInterface", "DeleteVpc",
-        "DescribeVpcs", "DescribeSubnets", "DescribeSecurityGroups", "DescribeNetworkInterfaces",
-        "DescribeInstances", "RunInstances", "TerminateInstances", "ModifyVpcAttribute",
+        "AllocateAddress",
+        "AttachInternetGateway",
+        "CreateVpc",
+        "CreateSubnet",
+        "CreateSecurityGroup",
+        "CreateTags",
+        "CreateNetworkInterface",
+        "CreateNetworkInterfacePermission",
+        "DeleteNetworkInterface",
+        "DeleteVpc",
+        "DescribeVpcs",
+        "DescribeSubnets",
+        "DescribeSecurityGroups",
+        "DescribeNetworkInterfaces",
+        "DescribeInstances",
+        "RunInstances",
+        "TerminateInstances",
+        "ModifyVpcAttribute",
     ),
     "lambda": (
-        "CreateFunction", "DeleteFunction", "GetFunction", "InvokeFunction",
-        "UpdateFunctionCode", "ListFunctions", "AddPermission",
+        "CreateFunction",
+        "DeleteFunction",
+        "GetFunction",
+        "InvokeFunction",
+        "UpdateFunctionCode",
+        "ListFunctions",
+        "AddPermission",
     ),
     "kinesisvideo": (
-        "CreateStream", "DeleteStream", "DescribeStream", "GetDataEndpoint", "PutMedia",
-        "TagStream", "GetMedia", "ListStreams",
+        "CreateStream",
+        "DeleteStream",
+        "DescribeStream",
+        "GetDataEndpoint",
+        "PutMedia",
+        "TagStream",
+        "GetMedia",
+        "ListStreams",
     ),
     "sagemaker": (
-        "CreateTrainingJob", "DescribeTrainingJob", "StopTrainingJob", "CreateModel",
-        "DeleteModel", "CreateEndpoint", "InvokeEndpoint", "ListTrainingJobs",
+        "CreateTrainingJob",
+        "DescribeTrainingJob",
+        "StopTrainingJob",
+        "CreateModel",
+        "DeleteModel",
+        "CreateEndpoint",
+        "InvokeEndpoint",
+        "ListTrainingJobs",
     ),
     "robomaker": (
-        "CreateSimulationJob", "DescribeSimulationJob", "CancelSimulationJob",
-        "CreateSimulationApplication", "CreateRobotApplication", "ListSimulationJobs",
+        "CreateSimulationJob",
+        "DescribeSimulationJob",
+        "CancelSimulationJob",
+        "CreateSimulationApplication",
+        "CreateRobotApplication",
+        "ListSimulationJobs",
     ),
     "cloudformation": (
-        "CreateStack", "DeleteStack", "DescribeStacks", "UpdateStack", "DescribeStackEvents",
+        "CreateStack",
+        "DeleteStack",
+        "DescribeStacks",
+        "UpdateStack",
+        "DescribeStackEvents",
         "ListStacks",
     ),
     "deepracer": (
-        "CreateReinforcementLearningModel", "GetModel", "ListModels", "DeleteModel",
-        "ListTracks", "GetTrack", "StopTrainingReinforcementLearningModel",
+        "CreateReinforcementLearningModel",
+        "GetModel",
+        "ListModels",
+        "DeleteModel",
+        "ListTracks",
+        "GetTrack",
+        "StopTrainingReinforcementLearningModel",
     ),
     "states": (
-        "StartExecution", "DescribeExecution", "StopExecution", "CreateStateMachine",
+        "StartExecution",
+        "DescribeExecution",
+        "StopExecution",
+        "CreateStateMachine",
         "ListStateMachines",
     ),
     "ecr": (
-        "GetAuthorizationToken", "GetDownloadUrlForLayer", "BatchGetImage",
-        "BatchCheckLayerAvailability", "PutImage", "DescribeRepositories",
+        "GetAuthorizationToken",
+        "GetDownloadUrlForLayer",
+        "BatchGetImage",
+        "BatchCheckLayerAvailability",
+        "PutImage",
+        "DescribeRepositories",
     ),
     "application-autoscaling": (
-        "RegisterScalableTarget", "DeregisterScalableTarget", "PutScalingPolicy",
-        "DescribeScalableTargets", "DeleteScalingPolicy",
+        "RegisterScalableTarget",
+        "DeregisterScalableTarget",
+        "PutScalingPolicy",
+        "DescribeScalableTargets",
+        "DeleteScalingPolicy",
     ),
     "kms": ("Decrypt", "Encrypt", "GenerateDataKey", "DescribeKey", "CreateGrant"),
     "dynamodb": ("GetItem", "PutItem", "Query", "Scan", "DeleteItem"),
@@ -230,8 +314,16 @@ _NO_ACCOUNT: Final = frozenset({"s3"})
 
 _PARTITION_REGIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "aws": (
-        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-central-1",
-        "ap-southeast-1", "ap-northeast-1", "ca-central-1", "sa-east-1",
+        "us-east-1",
+        "us-east-2",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "eu-central-1",
+        "ap-southeast-1",
+        "ap-northeast-1",
+        "ca-central-1",
+        "sa-east-1",
     ),
     "aws-cn": ("cn-north-1", "cn-northwest-1"),
     "aws-us-gov": ("us-gov-west-1", "us-gov-east-1"),
@@ -240,41 +332,95 @@ _REGIONS: Final = tuple(r for rs in _PARTITION_REGIONS.values() for r in rs)
 _ACCOUNTS: Final = ("123456789012", "111122223333", "444455556666", "999988887777")
 
 _SERVICE_PRINCIPALS: Final = (
-    "sagemaker.amazonaws.com", "robomaker.amazonaws.com", "lambda.amazonaws.com",
-    "cloudformation.amazonaws.com", "deepracer.amazonaws.com", "ec2.amazonaws.com",
-    "s3.amazonaws.com", "states.amazonaws.com", "ecs-tasks.amazonaws.com",
+    "sagemaker.amazonaws.com",
+    "robomaker.amazonaws.com",
+    "lambda.amazonaws.com",
+    "cloudformation.amazonaws.com",
+    "deepracer.amazonaws.com",
+    "ec2.amazonaws.com",
+    "s3.amazonaws.com",
+    "states.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
     "sagemaker.application-autoscaling.amazonaws.com",
 )
 _CATALOG_ROLE_NAMES: Final = (
-    "AWSDeepRacerServiceRole", "AWSDeepRacerLambdaAccessRole",
-    "AWSDeepRacerSageMakerAccessRole", "AWSDeepRacerRoboMakerAccessRole",
+    "AWSDeepRacerServiceRole",
+    "AWSDeepRacerLambdaAccessRole",
+    "AWSDeepRacerSageMakerAccessRole",
+    "AWSDeepRacerRoboMakerAccessRole",
     "AWSDeepRacerCloudFormationAccessRole",
 )
 
 _WORDS: Final = (
-    "models", "model", "training", "sim", "job", "data", "output", "logs", "artifacts",
-    "checkpoint", "reward", "track", "race", "racer", "DeepRacer", "Deepracer", "deepracer",
-    "dr", "SageMaker", "sagemaker", "robomaker", "test", "prod", "dev", "team", "alpha", "v1",
-    "2024", "my", "Report",
+    "models",
+    "model",
+    "training",
+    "sim",
+    "job",
+    "data",
+    "output",
+    "logs",
+    "artifacts",
+    "checkpoint",
+    "reward",
+    "track",
+    "race",
+    "racer",
+    "DeepRacer",
+    "Deepracer",
+    "deepracer",
+    "dr",
+    "SageMaker",
+    "sagemaker",
+    "robomaker",
+    "test",
+    "prod",
+    "dev",
+    "team",
+    "alpha",
+    "v1",
+    "2024",
+    "my",
+    "Report",
 )
 _ALNUM: Final = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _LOWER_ALNUM: Final = "abcdefghijklmnopqrstuvwxyz0123456789"
 _VERBS: Final = (
-    "Get", "Put", "List", "Describe", "Create", "Delete", "Update", "Tag", "Untag", "Start",
-    "Stop", "Batch",
+    "Get",
+    "Put",
+    "List",
+    "Describe",
+    "Create",
+    "Delete",
+    "Update",
+    "Tag",
+    "Untag",
+    "Start",
+    "Stop",
+    "Batch",
 )
 _NOUNS: Final = (
-    "Object", "Bucket", "Role", "Policy", "Stream", "Job", "Model", "Function", "Resource",
-    "Item", "Key", "Tags", "Configuration", "Events",
+    "Object",
+    "Bucket",
+    "Role",
+    "Policy",
+    "Stream",
+    "Job",
+    "Model",
+    "Function",
+    "Resource",
+    "Item",
+    "Key",
+    "Tags",
+    "Configuration",
+    "Events",
 )
 
 # --------------------------------------------------------------------------------------
 # Text fills: what replaces a wildcard, or fills a field of a resource type
 # --------------------------------------------------------------------------------------
 
-_token = st.one_of(
-    st.sampled_from(_WORDS), st.text(alphabet=_LOWER_ALNUM, min_size=1, max_size=8)
-)
+_token = st.one_of(st.sampled_from(_WORDS), st.text(alphabet=_LOWER_ALNUM, min_size=1, max_size=8))
 
 
 @st.composite
@@ -351,7 +497,9 @@ _FILLS: Final[Mapping[str, st.SearchStrategy[str]]] = {
     "digits": st.text(alphabet="0123456789", min_size=0, max_size=12),
     "digit": st.sampled_from("0123456789"),
     "action": st.one_of(
-        st.just(""), st.sampled_from(_NOUNS), st.sampled_from(_VERBS),
+        st.just(""),
+        st.sampled_from(_NOUNS),
+        st.sampled_from(_VERBS),
         st.builds(lambda v, n: v + n, st.sampled_from(_VERBS), st.sampled_from(_NOUNS)),
     ),
     "value": st.one_of(st.just(""), _name, _path_text()),
@@ -411,8 +559,7 @@ def _is_glob(text: str) -> bool:
 
 def _fill_glob(glob: str, ch: _Chooser, star: str, qmark: str = "char") -> str:
     return "".join(
-        ch.fill(star) if t == "*" else ch.fill(qmark) if t == "?" else t
-        for t in _glob_tokens(glob)
+        ch.fill(star) if t == "*" else ch.fill(qmark) if t == "?" else t for t in _glob_tokens(glob)
     )
 
 
@@ -468,7 +615,9 @@ def _vocabulary_action(ch: _Chooser, service: str | None) -> str:
     return f"{svc}:{_synthetic_action_name(ch)}"
 
 
-def _instantiate_action(pattern: ActionPattern, ch: _Chooser, service: str | None = None) -> str | None:
+def _instantiate_action(
+    pattern: ActionPattern, ch: _Chooser, service: str | None = None
+) -> str | None:
     """A request action matching ``pattern``, or ``None`` when none is a plausible action."""
     if pattern.lowered == "*":
         return _vocabulary_action(ch, service)
@@ -478,7 +627,9 @@ def _instantiate_action(pattern: ActionPattern, ch: _Chooser, service: str | Non
         svc = service
     else:
         svc = _choose_segment(pattern.service, _SERVICES, ch, "service")
-    known = [n for n in _ACTIONS.get(svc, ()) if _glob_matches(pattern.name, n.lower(), segment=False)]
+    known = [
+        n for n in _ACTIONS.get(svc, ()) if _glob_matches(pattern.name, n.lower(), segment=False)
+    ]
     if known and (ch.coin() or ch.coin()):
         name = ch.pick(known)
     else:
@@ -548,9 +699,9 @@ def actions(
             compiled.append(compile_action_pattern(p))
         except PatternError as exc:
             raise InvalidArgument(f"`{p}`: {exc}") from None
-    for p in compiled:
-        if not _plausible_action_pattern(p):
-            raise InvalidArgument(f"no plausible action matches `{p.source}`")
+    for c in compiled:
+        if not _plausible_action_pattern(c):
+            raise InvalidArgument(f"no plausible action matches `{c.source}`")
 
     return _matching_actions(tuple(compiled), service)
 
@@ -561,7 +712,9 @@ def _vocabulary_actions(draw: st.DrawFn, service: str | None) -> str:
 
 
 @st.composite
-def _matching_actions(draw: st.DrawFn, compiled: tuple[ActionPattern, ...], service: str | None) -> str:
+def _matching_actions(
+    draw: st.DrawFn, compiled: tuple[ActionPattern, ...], service: str | None
+) -> str:
     ch = _Chooser(draw)
     pattern = ch.pick(compiled)
     for _ in range(4):
@@ -625,8 +778,10 @@ def _realistic_arn(
         resource = _fill_fields(types[kind], ch)
     else:
         resource = ch.pick(("", "resource/")) + ch.draw(_name)
-    reg = "" if svc in _NO_REGION else (
-        region if region is not None else ch.pick(_PARTITION_REGIONS.get(part, _REGIONS))
+    reg = (
+        ""
+        if svc in _NO_REGION
+        else (region if region is not None else ch.pick(_PARTITION_REGIONS.get(part, _REGIONS)))
     )
     acct = "" if svc in _NO_ACCOUNT else (account if account is not None else ch.draw(_account))
     return f"arn:{part}:{svc}:{reg}:{acct}:{resource}"
@@ -711,7 +866,8 @@ def _name_start(service: str, resource: str) -> int:
 
 def _flip_case_at(resource: str, start: int, ch: _Chooser) -> str | None:
     flippable = [
-        i for i in range(start, len(resource))
+        i
+        for i in range(start, len(resource))
         if resource[i].swapcase() != resource[i] and len(resource[i].swapcase()) == 1
     ]
     if not flippable:
@@ -777,14 +933,13 @@ def arns(
             containing ``*``.
     """
     _check_service(service)
-    if resource_type is not None:
-        if service is None or resource_type not in _RESOURCE_TYPES.get(service, {}):
-            known = ", ".join(
-                f"{s}/{t}" for s, types in _RESOURCE_TYPES.items() for t in types
-            )
-            raise InvalidArgument(
-                f"unknown resource type `{service}/{resource_type}`: known types are {known}"
-            )
+    if resource_type is not None and (
+        service is None or resource_type not in _RESOURCE_TYPES.get(service, {})
+    ):
+        known = ", ".join(f"{s}/{t}" for s, types in _RESOURCE_TYPES.items() for t in types)
+        raise InvalidArgument(
+            f"unknown resource type `{service}/{resource_type}`: known types are {known}"
+        )
     including = _compile_resource_patterns(_as_patterns(matching, "matching"))
     excluding = _compile_resource_patterns(_as_patterns(not_matching, "not_matching"))
     if any(p.kind == "any" for p in excluding):
@@ -812,7 +967,11 @@ def _arns_drawn(
             pattern = ch.pick(including)
             if pattern.kind == "any":
                 arn: str | None = _realistic_arn(
-                    ch, service, resource_type, partition=partition, region=region,
+                    ch,
+                    service,
+                    resource_type,
+                    partition=partition,
+                    region=region,
                     account=account,
                 )
             else:
@@ -858,7 +1017,9 @@ def _resource_types_for(action: str) -> tuple[str, ...] | None:
         return ("log-group",)
     if service == "sts" and lname in ("getcalleridentity", "getsessiontoken"):
         return None
-    if service in ("ec2", "cloudwatch", "ecr") and lname.startswith(("describe", "list", "getauth", "putmetric")):
+    if service in ("ec2", "cloudwatch", "ecr") and lname.startswith(
+        ("describe", "list", "getauth", "putmetric")
+    ):
         return None
     types = _RESOURCE_TYPES.get(service)
     return tuple(types) if types else None
@@ -931,8 +1092,12 @@ _KEY_VALUES: Final[Mapping[str, st.SearchStrategy[str]]] = {
     "aws:principaltype": st.sampled_from(("AssumedRole", "User", "Account", "FederatedUser")),
 }
 _TAG_PREFIXES: Final = (
-    "aws:requesttag/", "aws:resourcetag/", "aws:principaltag/", "s3:existingobjecttag/",
-    "s3:requestobjecttag/", "iam:resourcetag/",
+    "aws:requesttag/",
+    "aws:resourcetag/",
+    "aws:principaltag/",
+    "s3:existingobjecttag/",
+    "s3:requestobjecttag/",
+    "iam:resourcetag/",
 )
 _ARN_KEYS: Final = frozenset({"aws:sourcearn", "aws:principalarn", "aws:sourcevpcarn"})
 _MULTI_KEYS: Final = frozenset({"aws:tagkeys", "aws:calledvia", "aws:principalservicenameslist"})
@@ -960,11 +1125,24 @@ def context_values(key: str | None = None) -> st.SearchStrategy[str]:
 
 
 _CONTEXT_KEYS: Final = (
-    "aws:SourceIp", "aws:CurrentTime", "aws:EpochTime", "aws:SecureTransport",
-    "aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge", "aws:RequestedRegion",
-    "aws:SourceAccount", "aws:SourceArn", "aws:PrincipalTag/team", "aws:RequestTag/project",
-    "aws:ResourceTag/env", "aws:TagKeys", "aws:CalledVia", "iam:PassedToService",
-    "s3:ExistingObjectTag/DeepRacer", "s3:ExistingObjectTag/SageMaker", "s3:prefix",
+    "aws:SourceIp",
+    "aws:CurrentTime",
+    "aws:EpochTime",
+    "aws:SecureTransport",
+    "aws:MultiFactorAuthPresent",
+    "aws:MultiFactorAuthAge",
+    "aws:RequestedRegion",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:PrincipalTag/team",
+    "aws:RequestTag/project",
+    "aws:ResourceTag/env",
+    "aws:TagKeys",
+    "aws:CalledVia",
+    "iam:PassedToService",
+    "s3:ExistingObjectTag/DeepRacer",
+    "s3:ExistingObjectTag/SageMaker",
+    "s3:prefix",
     "aws:username",
 )
 
@@ -995,7 +1173,9 @@ def contexts(
 
 
 @st.composite
-def _contexts_drawn(draw: st.DrawFn, pool: tuple[str, ...], max_size: int) -> dict[str, ContextValue]:
+def _contexts_drawn(
+    draw: st.DrawFn, pool: tuple[str, ...], max_size: int
+) -> dict[str, ContextValue]:
     chosen = draw(st.lists(st.sampled_from(pool), max_size=max_size, unique=True)) if pool else []
     return {k: draw(_context_entry_value(k)) for k in chosen}
 
@@ -1039,10 +1219,18 @@ def requests(
 
 _FAMILY_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "String": (
-        "aws:PrincipalTag/team", "aws:RequestTag/project", "aws:ResourceTag/env",
-        "s3:ExistingObjectTag/DeepRacer", "iam:PassedToService", "aws:username",
-        "aws:RequestedRegion", "s3:prefix", "aws:TagKeys", "aws:CalledVia",
-        "iam:AWSServiceName", "sts:ExternalId",
+        "aws:PrincipalTag/team",
+        "aws:RequestTag/project",
+        "aws:ResourceTag/env",
+        "s3:ExistingObjectTag/DeepRacer",
+        "iam:PassedToService",
+        "aws:username",
+        "aws:RequestedRegion",
+        "s3:prefix",
+        "aws:TagKeys",
+        "aws:CalledVia",
+        "iam:AWSServiceName",
+        "sts:ExternalId",
     ),
     "Numeric": ("aws:MultiFactorAuthAge", "s3:max-keys", "aws:EpochTime"),
     "Date": ("aws:CurrentTime", "aws:EpochTime", "aws:TokenIssueTime"),
@@ -1051,17 +1239,31 @@ _FAMILY_KEYS: Final[Mapping[str, tuple[str, ...]]] = {
     "IpAddress": ("aws:SourceIp", "aws:VpcSourceIp"),
     "Arn": ("aws:SourceArn", "aws:PrincipalArn"),
     "Null": (
-        "aws:PrincipalTag/team", "aws:SourceIp", "aws:MultiFactorAuthAge", "aws:TokenIssueTime",
+        "aws:PrincipalTag/team",
+        "aws:SourceIp",
+        "aws:MultiFactorAuthAge",
+        "aws:TokenIssueTime",
         "s3:ExistingObjectTag/DeepRacer",
     ),
 }
 _FAMILY_OF: Final[Mapping[str, str]] = {
-    "StringEquals": "String", "StringEqualsIgnoreCase": "String", "StringLike": "String",
-    "NumericEquals": "Numeric", "NumericLessThan": "Numeric", "NumericLessThanEquals": "Numeric",
-    "NumericGreaterThan": "Numeric", "NumericGreaterThanEquals": "Numeric",
-    "DateEquals": "Date", "DateLessThan": "Date", "DateLessThanEquals": "Date",
-    "DateGreaterThan": "Date", "DateGreaterThanEquals": "Date",
-    "Bool": "Bool", "BinaryEquals": "Binary", "IpAddress": "IpAddress", "ArnLike": "Arn",
+    "StringEquals": "String",
+    "StringEqualsIgnoreCase": "String",
+    "StringLike": "String",
+    "NumericEquals": "Numeric",
+    "NumericLessThan": "Numeric",
+    "NumericLessThanEquals": "Numeric",
+    "NumericGreaterThan": "Numeric",
+    "NumericGreaterThanEquals": "Numeric",
+    "DateEquals": "Date",
+    "DateLessThan": "Date",
+    "DateLessThanEquals": "Date",
+    "DateGreaterThan": "Date",
+    "DateGreaterThanEquals": "Date",
+    "Bool": "Bool",
+    "BinaryEquals": "Binary",
+    "IpAddress": "IpAddress",
+    "ArnLike": "Arn",
     "Null": "Null",
 }
 _OPERATOR_NAMES: Final = tuple(op.name for op in OPERATORS.values())
@@ -1083,7 +1285,9 @@ _POLICY_VALUES: Final[Mapping[str, st.SearchStrategy[Any]]] = {
         st.decimals(-1000, 1000, places=2, allow_nan=False, allow_infinity=False).map(str),
     ),
     "Date": st.one_of(
-        _iso_time, _epoch, _iso_time.map(lambda t: t[:10]),
+        _iso_time,
+        _epoch,
+        _iso_time.map(lambda t: t[:10]),
         _iso_time.map(lambda t: t[:-1] + "+02:00"),
     ),
     "Bool": st.sampled_from(("true", "false", True, False, "True")),
@@ -1159,10 +1363,14 @@ def _condition_block(
     block: dict[str, dict[str, Any]] = {}
     for op in ops:
         base = op.split(":")[-1].removesuffix("IfExists")
-        keys = draw(st.lists(
-            st.sampled_from(_FAMILY_KEYS[_family(base)]), min_size=1, max_size=2,
-            unique_by=str.lower,
-        ))
+        keys = draw(
+            st.lists(
+                st.sampled_from(_FAMILY_KEYS[_family(base)]),
+                min_size=1,
+                max_size=2,
+                unique_by=str.lower,
+            )
+        )
         entry: dict[str, Any] = {}
         for key in keys:
             n = draw(st.integers(0, 12))
@@ -1171,7 +1379,9 @@ def _condition_block(
             elif n < 7:
                 entry[key] = draw(_policy_value(base, key, variables))
             else:
-                entry[key] = draw(st.lists(_policy_value(base, key, variables), min_size=1, max_size=3))
+                entry[key] = draw(
+                    st.lists(_policy_value(base, key, variables), min_size=1, max_size=3)
+                )
         block[op] = entry
     return block
 
@@ -1191,7 +1401,7 @@ def _action_pattern(draw: st.DrawFn, services: tuple[str, ...] | None) -> str:
         return f"{svc}:{name[:i]}*"
     if how == 3:
         i = draw(st.integers(0, len(name) - 1))
-        return f"{svc}:{name[:i]}?{name[i + 1:]}"
+        return f"{svc}:{name[:i]}?{name[i + 1 :]}"
     if how == 4:
         return draw(case_variants(f"{svc}:{name}"))
     return f"{svc}:{name}"
@@ -1268,30 +1478,57 @@ def _statement(
     if policy_type in ("resource", "trust"):
         out["Principal"] = draw(_principal(policy_type == "trust"))
     if policy_type == "trust":
-        out["Action"] = _one_or_list(draw, draw(st.lists(
-            st.sampled_from(("sts:AssumeRole", "sts:TagSession", "sts:AssumeRoleWithWebIdentity")),
-            min_size=1, max_size=2, unique=True,
-        )))
+        out["Action"] = _one_or_list(
+            draw,
+            draw(
+                st.lists(
+                    st.sampled_from(
+                        ("sts:AssumeRole", "sts:TagSession", "sts:AssumeRoleWithWebIdentity")
+                    ),
+                    min_size=1,
+                    max_size=2,
+                    unique=True,
+                )
+            ),
+        )
     else:
         key = "NotAction" if not_elements and draw(st.integers(0, 5)) == 0 else "Action"
-        out[key] = _one_or_list(draw, draw(st.lists(_action_pattern(services), min_size=1, max_size=3)))
+        out[key] = _one_or_list(
+            draw, draw(st.lists(_action_pattern(services), min_size=1, max_size=3))
+        )
         rkey = "NotResource" if not_elements and draw(st.integers(0, 5)) == 0 else "Resource"
-        out[rkey] = _one_or_list(draw, draw(st.lists(
-            _resource_pattern(services, variables), min_size=1, max_size=3
-        )))
+        out[rkey] = _one_or_list(
+            draw, draw(st.lists(_resource_pattern(services, variables), min_size=1, max_size=3))
+        )
     if with_conditions and draw(st.integers(0, 2)) == 0:
         out["Condition"] = draw(_condition_block(None, variables, 2))
     return out
 
 
-_POLICY_TYPES: Final = ("identity", "permission_boundary", "session", "scp", "resource", "rcp", "trust")
+_POLICY_TYPES: Final = (
+    "identity",
+    "permission_boundary",
+    "session",
+    "scp",
+    "resource",
+    "rcp",
+    "trust",
+)
 
 
 def _check_policy_type(policy_type: str) -> str:
     if policy_type not in _POLICY_TYPES:
         raise InvalidArgument(f"`policy_type` must be one of {', '.join(_POLICY_TYPES)}")
-    return "resource" if policy_type == "rcp" else (
-        "trust" if policy_type == "trust" else "resource" if policy_type == "resource" else "identity"
+    return (
+        "resource"
+        if policy_type == "rcp"
+        else (
+            "trust"
+            if policy_type == "trust"
+            else "resource"
+            if policy_type == "resource"
+            else "identity"
+        )
     )
 
 
@@ -1370,18 +1607,25 @@ def policies(
 
     @st.composite
     def draw_policy(draw: st.DrawFn) -> dict[str, Any]:
-        ver = version if version is not None else draw(
-            st.sampled_from(("2012-10-17", "2012-10-17", "2012-10-17", "2008-10-17", None))
+        ver = (
+            version
+            if version is not None
+            else draw(
+                st.sampled_from(("2012-10-17", "2012-10-17", "2012-10-17", "2008-10-17", None))
+            )
         )
         use_vars = ver == "2012-10-17" and (
             variables if variables is not None else draw(st.booleans())
         )
         n = draw(st.integers(min_statements, max_statements))
-        sids = draw(st.lists(
-            st.one_of(st.none(), st.text(alphabet=_ALNUM, min_size=1, max_size=10)),
-            min_size=n, max_size=n,
-            unique_by=lambda s: object() if s is None else s,
-        ))
+        sids = draw(
+            st.lists(
+                st.one_of(st.none(), st.text(alphabet=_ALNUM, min_size=1, max_size=10)),
+                min_size=n,
+                max_size=n,
+                unique_by=lambda s: object() if s is None else s,
+            )
+        )
         stmts = [
             draw(_statement(effect, kind, svcs, conditions, not_elements, use_vars, sid))
             for sid in sids
@@ -1414,7 +1658,9 @@ class _Subject:
             except DrpolicyError as exc:
                 raise InvalidArgument(str(exc)) from None
         identity = getattr(role, "_identity", None)
-        if not isinstance(identity, PolicyIndex) or not callable(getattr(role, "context_for", None)):
+        if not isinstance(identity, PolicyIndex) or not callable(
+            getattr(role, "context_for", None)
+        ):
             raise InvalidArgument(
                 f"expected a catalog role name or a drpolicy.Role, not {type(role).__name__}"
             )
@@ -1424,12 +1670,8 @@ class _Subject:
         self.identity = identity.statements
         self.boundary = boundary.statements if isinstance(boundary, PolicyIndex) else None
         self.base: Mapping[str, tuple[str, ...]] = role.context_for(None)
-        self.denies = tuple(
-            s for s in (*self.identity, *(self.boundary or ())) if s.deny
-        )
-        self.allows_stmts = tuple(
-            s for s in (*self.identity, *(self.boundary or ())) if not s.deny
-        )
+        self.denies = tuple(s for s in (*self.identity, *(self.boundary or ())) if s.deny)
+        self.allows_stmts = tuple(s for s in (*self.identity, *(self.boundary or ())) if not s.deny)
 
     def allows(self, r: Request) -> bool:
         try:
@@ -1448,7 +1690,7 @@ class _Plan:
     """One way to construct a request: statements that must all apply (an identity Allow and,
     with a boundary, a boundary Allow; or one Deny), whose conditions must all hold."""
 
-    __slots__ = ("stmts", "clauses")
+    __slots__ = ("clauses", "stmts")
 
     def __init__(self, stmts: tuple[Any, ...]) -> None:
         self.stmts = stmts
@@ -1459,7 +1701,8 @@ def _usable_action_patterns(stmt: Any, service: str | None) -> list[ActionPatter
     if stmt.actions is None:
         return []
     return [
-        p for p in stmt.actions.patterns
+        p
+        for p in stmt.actions.patterns
         if _plausible_action_pattern(p)
         and (service is None or p.lowered == "*" or _glob_matches(p.service, service, segment=True))
     ]
@@ -1472,8 +1715,12 @@ def _fixed_actions(stmt: Any, service: str | None) -> list[str]:
         svc = service or (p.service.replace("*", "").replace("?", "a") or "s3")
         name = p.name.replace("*", "").replace("?", "a") or "getobject"
         out.append(f"{svc}:{name}")
-    vocab = [f"{s}:{n}".lower() for s, names in _ACTIONS.items() for n in names
-             if service is None or s == service]
+    vocab = [
+        f"{s}:{n}".lower()
+        for s, names in _ACTIONS.items()
+        for n in names
+        if service is None or s == service
+    ]
     out.extend(a for a in vocab[:: max(1, len(vocab) // 40)] if stmt.action_applies(a))
     return [a for a in out if stmt.action_applies(a.lower())]
 
@@ -1495,11 +1742,11 @@ def _value_instance(c: CompiledCondition, value: Any, ch: _Chooser) -> str | Non
             return None
         return _fill_glob(source, ch, "value")
     if family.startswith("Numeric"):
-        step = ch.pick((Decimal(0), Decimal(1), Decimal("0.5"), Decimal(ch.integer(1, 10**6))))
-        return str(parsed + step if ch.coin() else parsed - step)
+        number = ch.pick((Decimal(0), Decimal(1), Decimal("0.5"), Decimal(ch.integer(1, 10**6))))
+        return str(parsed + number if ch.coin() else parsed - number)
     if family.startswith("Date"):
-        step = ch.pick((0.0, 1.0, 86400.0, float(ch.integer(1, 10**8))))
-        moment = parsed + step if ch.coin() else parsed - step
+        seconds = ch.pick((0.0, 1.0, 86400.0, float(ch.integer(1, 10**8))))
+        moment = parsed + seconds if ch.coin() else parsed - seconds
         if moment >= 0 and ch.coin():
             return repr(moment) if moment != int(moment) else str(int(moment))
         try:
@@ -1533,7 +1780,12 @@ def _fixed_instances(c: CompiledCondition) -> list[str]:
         elif family == "StringEqualsIgnoreCase":
             out.extend((v.source, v.source.lower()))
         elif family == "StringLike":
-            out.extend((v.source.replace("*", "").replace("?", "a"), v.source.replace("*", "x").replace("?", "a")))
+            out.extend(
+                (
+                    v.source.replace("*", "").replace("?", "a"),
+                    v.source.replace("*", "x").replace("?", "a"),
+                )
+            )
         elif family.startswith("Numeric"):
             out.extend(str(p + d) for d in (0, 1, -1))
         elif family.startswith("Date"):
@@ -1568,7 +1820,9 @@ def _feasible(plan: _Plan, base: Mapping[str, tuple[str, ...]]) -> bool:
     clause on it, among a few deterministic candidates."""
     by_key: dict[str, list[CompiledCondition]] = {}
     for c in plan.clauses:
-        if any(isinstance(p, Var) and p.key not in base for v in c.values for p in v.template or ()):
+        if any(
+            isinstance(p, Var) and p.key not in base for v in c.values for p in v.template or ()
+        ):
             return False  # values with variables we would have to invent: not supported
         by_key.setdefault(c.key, []).append(c)
     for key, clauses in by_key.items():
@@ -1581,7 +1835,9 @@ def _feasible(plan: _Plan, base: Mapping[str, tuple[str, ...]]) -> bool:
         candidates += [(x,) for x in singles]
         if any(c.spec.qualifier for c in clauses):
             candidates += [(a, b) for a in singles[:6] for b in singles[:6] if a != b]
-        if not any(_key_ok(clauses, (), {**base, key: cand} if cand else base) for cand in candidates):
+        if not any(
+            _key_ok(clauses, (), {**base, key: cand} if cand else base) for cand in candidates
+        ):
             return False
     return True
 
@@ -1603,8 +1859,11 @@ def _plans(subject: _Subject, *, deny: bool, service: str | None) -> list[_Plan]
         for b in subject.boundary:
             if b.deny:
                 continue
-            if not any(b.action_applies(a.lower()) for a in samples + _fixed_actions(b, service)
-                       if s.action_applies(a.lower())):
+            if not any(
+                b.action_applies(a.lower())
+                for a in samples + _fixed_actions(b, service)
+                if s.action_applies(a.lower())
+            ):
                 continue
             plan = _Plan((s, b))
             if _feasible(plan, subject.base):
@@ -1645,7 +1904,7 @@ def _draw_resource(
     for _ in range(5):
         drawn: dict[str, tuple[str, str]] = {}  # lower-cased key -> (key as written, value)
 
-        def variable(var: Var) -> str:
+        def variable(var: Var, drawn: dict[str, tuple[str, str]] = drawn) -> str:
             if var.key in subject.base and len(subject.base[var.key]) == 1:
                 return subject.base[var.key][0]
             if var.key in drawn:
@@ -1750,6 +2009,7 @@ def _solve_context(
             written.setdefault(c.key, c.key_written)
     ctx: dict[str, tuple[str, ...]] = dict(fixed)
     out: dict[str, ContextValue] = dict(variables)
+
     def uses_variables(k: str) -> bool:
         return any(
             isinstance(p, Var)
@@ -1863,8 +2123,14 @@ def _flip_case_in_literal(resource: str, subject: _Subject, ch: _Chooser) -> str
                 while start >= 0:
                     spans.append((start, start + len(token)))
                     start = part.find(token, start + 1)
-    positions = sorted({i for a, b in spans for i in range(a, b) if part[i].swapcase() != part[i]
-                        and len(part[i].swapcase()) == 1})
+    positions = sorted(
+        {
+            i
+            for a, b in spans
+            for i in range(a, b)
+            if part[i].swapcase() != part[i] and len(part[i].swapcase()) == 1
+        }
+    )
     if not positions:
         return None
     i = ch.pick(positions)
@@ -1889,7 +2155,9 @@ def _perturb(request: Request, how: str, ch: _Chooser, subject: _Subject) -> Req
             if flipped is not None:
                 return Request(action, flipped, context)
             start = _name_start(parts[2], parts[5])
-            parts[5] = _flip_case_at(parts[5], start, ch) or _flip_case_at(parts[5], 0, ch) or parts[5]
+            parts[5] = (
+                _flip_case_at(parts[5], start, ch) or _flip_case_at(parts[5], 0, ch) or parts[5]
+            )
         elif how == "resource-char" and parts[5]:
             i = ch.integer(_name_start(parts[2], parts[5]) % len(parts[5]), len(parts[5]) - 1)
             parts[5] = parts[5][:i] + ch.fill("char") + parts[5][i + 1 :]
@@ -1901,7 +2169,11 @@ def _perturb(request: Request, how: str, ch: _Chooser, subject: _Subject) -> Req
     elif how == "role-path":
         parts = resource.split(":", 5)
         role_name = parts[5].rsplit("/", 1)[-1]
-        parts[5] = "role" + ch.pick(("/", "/service-role/", "/other/", "/service-role/nested/")) + role_name
+        parts[5] = (
+            "role"
+            + ch.pick(("/", "/service-role/", "/other/", "/service-role/nested/"))
+            + role_name
+        )
         resource = ":".join(parts)
     elif how == "drop-key":
         context = dict(context)
@@ -1937,12 +2209,17 @@ def requests_denied_by(
     """
     _check_service(service)
     subject = _Subject(role)
-    wanted = {True: ("ExplicitlyDenied",), False: ("ImplicitlyDenied",)}.get(
-        explicit, ("ExplicitlyDenied", "ImplicitlyDenied")  # type: ignore[arg-type]
+    wanted: tuple[str, ...] = (
+        ("ExplicitlyDenied",)
+        if explicit is True
+        else ("ImplicitlyDenied",)
+        if explicit is False
+        else ("ExplicitlyDenied", "ImplicitlyDenied")
     )
 
     def accept(r: Request) -> bool:
         return subject.decision(r) in wanted
+
     parts: list[st.SearchStrategy[Request]] = []
     deny_plans = _plans(subject, deny=True, service=service)
     if deny_plans:
@@ -1962,7 +2239,9 @@ def requests_denied_by(
                 base = draw(allowed)
                 for _ in range(5):
                     candidate = _perturb(base, ch.pick(_perturbations(base)), ch, subject)
-                    if (service is None or candidate.action.startswith(service + ":")) and accept(candidate):
+                    if (service is None or candidate.action.startswith(service + ":")) and accept(
+                        candidate
+                    ):
                         return candidate
                 reject()
 
@@ -1977,7 +2256,9 @@ def requests_denied_by(
                 low = action.lower()
                 applicable = [s for s in allow_stmts if s.action_applies(low)]
                 resource = ch.draw(resources_for(action))
-                if any(_resource_applies(s, resource, subject.base) is not False for s in applicable):
+                if any(
+                    _resource_applies(s, resource, subject.base) is not False for s in applicable
+                ):
                     continue
                 request = Request(action, resource, {})
                 if accept(request):

@@ -21,7 +21,8 @@ True
 >>> assert_allowed("deepracer", "s3:GetObject", "arn:aws:s3:::other-bucket/m.tar.gz")
 Traceback (most recent call last):
   ...
-AssertionError: expected `s3:GetObject` on `arn:aws:s3:::other-bucket/m.tar.gz` to be allowed for AWSDeepRacerServiceRole, but it is ImplicitlyDenied
+AssertionError: expected `s3:GetObject` on `arn:aws:s3:::other-bucket/m.tar.gz` to be allowed ...
+  decision: ImplicitlyDenied (decided by the identity policies)
 ...
 """
 
@@ -95,8 +96,10 @@ def _summary(
     """The facts first (a reporter that truncates keeps these): decision, deciding
     statements, missing context, errors, why the statements matching the action did or did
     not apply, the request context; then the deciding statements as JSON."""
-    lines = [f"  decision: {decision.decision}"
-             + (f" (decided by the {decision.decided_by} policies)" if decision.decided_by else "")]
+    lines = [
+        f"  decision: {decision.decision}"
+        + (f" (decided by the {decision.decided_by} policies)" if decision.decided_by else "")
+    ]
     if decision.reasons:
         lines.append("  deciding statements: " + ", ".join(str(r) for r in decision.reasons))
     elif decision.decision == "ImplicitlyDenied":
@@ -107,7 +110,9 @@ def _summary(
         lines.append("  evaluation errors:")
         lines.extend(f"    - {e}" for e in decision.errors)
     lines.extend(why)
-    lines.append("  request context: " + (json.dumps(dict(context), default=str) if context else "(none)"))
+    lines.append(
+        "  request context: " + (json.dumps(dict(context), default=str) if context else "(none)")
+    )
     for ref in decision.reasons:
         stmt = _statement_of(subject, ref)
         if stmt is not None:
@@ -119,7 +124,9 @@ def _indent(text: str, prefix: str = "    ") -> list[str]:
     return [prefix + line if line else line for line in text.splitlines()]
 
 
-def _trace(subject: Any, action: str, resource: str, context: Mapping[str, Any] | None) -> list[str]:
+def _trace(
+    subject: Any, action: str, resource: str, context: Mapping[str, Any] | None
+) -> list[str]:
     """A per-statement trace from the compiled policies (used when drpolicy.explain is not
     available)."""
     from drpolicy.evaluator import check_action
@@ -146,7 +153,10 @@ def _trace(subject: Any, action: str, resource: str, context: Mapping[str, Any] 
 
 def _resource_lines(s: Any, resource: str, ctx: Mapping[str, tuple[str, ...]]) -> list[str]:
     out: list[str] = []
-    for label, patterns, wanted in (("Resource", s.patterns, True), ("NotResource", s.not_patterns, False)):
+    for label, patterns, wanted in (
+        ("Resource", s.patterns, True),
+        ("NotResource", s.not_patterns, False),
+    ):
         if patterns is None:
             continue
         for p in patterns:
@@ -154,8 +164,10 @@ def _resource_lines(s: Any, resource: str, ctx: Mapping[str, tuple[str, ...]]) -
             if hit is None:
                 out.append(f"      {label} `{p.source}`: a policy variable has no value")
             elif hit:
-                out.append(f"      {label} `{p.source}`: matches"
-                           + ("" if wanted else " (so the statement does not apply)"))
+                out.append(
+                    f"      {label} `{p.source}`: matches"
+                    + ("" if wanted else " (so the statement does not apply)")
+                )
             else:
                 segment = p.failed_segment(resource) if resource != "*" else None
                 why = f" ({segment} segment differs)" if segment else ""
@@ -163,7 +175,9 @@ def _resource_lines(s: Any, resource: str, ctx: Mapping[str, tuple[str, ...]]) -
     return out
 
 
-def _condition_lines(clauses: Sequence[CompiledCondition], ctx: Mapping[str, tuple[str, ...]]) -> list[str]:
+def _condition_lines(
+    clauses: Sequence[CompiledCondition], ctx: Mapping[str, tuple[str, ...]]
+) -> list[str]:
     out = []
     for c in clauses:
         try:
@@ -216,8 +230,11 @@ def _explanation_lines(
             note = f"    (drpolicy.explain could not explain this request: {exc})"
     if explanation is not None:
         considered = [s for s in explanation.statements if s.outcome != "action-mismatch"]
-        why = ["  statements matching the action:" if considered
-               else "  no statement matches the action"]
+        why = [
+            "  statements matching the action:"
+            if considered
+            else "  no statement matches the action"
+        ]
         why += [f"    {'+' if s.applies else '-'} {s.ref}: {s.reason}" for s in considered]
         lines = _summary(subject, decision, context, why)
         lines.append("  explanation:")
@@ -240,11 +257,13 @@ def _check(
     msg: str | None,
 ) -> Decision:
     subject = _subject(role)
-    decision = subject.evaluate(action, resource, context)
+    decision: Decision = subject.evaluate(action, resource, context)
     if decision.decision in _EXPECTATIONS[expected]:
         return decision
     wanted = {
-        "Allowed": "allowed", "Denied": "denied", "ExplicitlyDenied": "explicitly denied",
+        "Allowed": "allowed",
+        "Denied": "denied",
+        "ExplicitlyDenied": "explicitly denied",
         "ImplicitlyDenied": "implicitly denied",
     }[expected]
     head = (
@@ -328,12 +347,18 @@ def _assume(
 ) -> Decision:
     subject = _resolve_role(role) if isinstance(role, str) else role
     if not isinstance(subject, Role):
-        raise RequestError(f"a role is a catalog name or a drpolicy.Role, not {type(role).__name__}")
+        raise RequestError(
+            f"a role is a catalog name or a drpolicy.Role, not {type(role).__name__}"
+        )
     identity = None
     if identity_policies:
         identity = PolicyIndex(
-            [compile_policy(p, "identity", name=None if isinstance(p, Policy) else f"identity-{i}")
-             for i, p in enumerate(identity_policies)],
+            [
+                compile_policy(
+                    p, "identity", name=None if isinstance(p, Policy) else f"identity-{i}"
+                )
+                for i, p in enumerate(identity_policies)
+            ],
             "identity",
         )
     decision = subject.assume_decision(
@@ -349,8 +374,12 @@ def _assume(
     lines = [head if msg is None else f"{msg}: {head}"]
     lines += _summary(subject, decision, context)
     if subject.trust_policy is not None:
-        lines.append("  trust policy `" + subject.trust_policy.name + "`: "
-                     + json.dumps(subject.trust_policy.to_json()))
+        lines.append(
+            "  trust policy `"
+            + subject.trust_policy.name
+            + "`: "
+            + json.dumps(subject.trust_policy.to_json())
+        )
     else:
         lines.append("  the role has no trust policy: nobody can assume it")
     try:
@@ -360,9 +389,13 @@ def _assume(
     if explain_authorization is not None and subject.trust_policy is not None:
         try:
             trace = explain_authorization(
-                principal, action, subject.arn, context=context,
+                principal,
+                action,
+                subject.arn,
+                context=context,
                 identity_policies=list(identity_policies),
-                resource_policy=subject.trust_policy, resource_account=subject.account_id,
+                resource_policy=subject.trust_policy,
+                resource_account=subject.account_id,
             )
             lines.append("  explanation:")
             lines.extend(_indent(trace.render()))
@@ -478,7 +511,7 @@ class Verdict:
     def __bool__(self) -> bool:
         raise TypeError(
             "a verdict has no truth value: compare it, e.g."
-            " `assert verdict(role, action, resource) == \"Allowed\"`"
+            ' `assert verdict(role, action, resource) == "Allowed"`'
         )
 
     def __repr__(self) -> str:
