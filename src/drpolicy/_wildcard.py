@@ -54,26 +54,23 @@ class PatternError(ValueError):
         self.code = code
 
 
+_WILDCARDS: Final = re.compile(r"(\*+|\?)")
+
+
+@functools.lru_cache(maxsize=16384)
 def glob_to_regex(glob: str, *, star: str = ".*", qmark: str = ".") -> str:
     """Translate an IAM glob to regex source: ``*`` and ``?`` become ``star``/``qmark``,
     everything else is escaped."""
+    if "*" not in glob and "?" not in glob:
+        return re.escape(glob)
     out: list[str] = []
-    literal: list[str] = []
-    for ch in glob:
-        if ch == "*" or ch == "?":
-            if literal:
-                out.append(re.escape("".join(literal)))
-                literal.clear()
-            # INVARIANT: consecutive `*` collapse to one, which keeps regexes linear-ish.
-            if ch == "*":
-                if not out or out[-1] != star:
-                    out.append(star)
-            else:
-                out.append(qmark)
-        else:
-            literal.append(ch)
-    if literal:
-        out.append(re.escape("".join(literal)))
+    # INVARIANT: a run of `*` is one token, so consecutive stars collapse to one `star`,
+    # which keeps the regexes free of nested quantifiers.
+    for i, part in enumerate(_WILDCARDS.split(glob)):
+        if i % 2:
+            out.append(star if part[0] == "*" else qmark)
+        elif part:
+            out.append(re.escape(part))
     return "".join(out)
 
 
