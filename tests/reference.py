@@ -1035,7 +1035,7 @@ def principal_matches(spec: object, principal: str) -> str | None:
     ``wildcard`` for ``*``; ``account`` for the caller's account ID or its ``:root`` ARN;
     ``user``/``role``/``session``/``federated-user`` for the caller's own ARN (a role ARN also
     names every session of the role, compared by role name since session ARNs drop the path);
-    ``service`` for a service principal. The strongest way wins.
+    ``service`` for a service principal. The strongest way (:data:`GRANT_STRENGTH`) wins.
     """
     info = principal_info(principal)
     if spec == "*":
@@ -1044,7 +1044,8 @@ def principal_matches(spec: object, principal: str) -> str | None:
     found: list[str] = []
     for entry in strings(spec.get("AWS", []), "AWS"):
         if entry == "*":
-            return "wildcard"
+            found.append("wildcard")
+            continue
         if info["kind"] in ("anonymous", "service"):
             continue
         if _ACCOUNT_ID.fullmatch(entry):
@@ -1073,10 +1074,19 @@ def principal_matches(spec: object, principal: str) -> str | None:
         for entry in strings(spec.get("Service", []), "Service"):
             if entry == "*" or entry.lower() == info["name"].lower():
                 found.append("service")
-    for strength in ("session", "federated-user", "user", "service", "role", "account"):
+    for strength in GRANT_STRENGTH:
         if strength in found:
             return strength
     return None
+
+
+GRANT_STRENGTH: Final = (
+    "session", "federated-user", "user", "wildcard", "service", "role", "account",
+)
+"""How a Principal element can name the caller, strongest first: naming the caller's own
+session, federated-user or user ARN suffices alone; ``*`` ignores the boundary; a role ARN is
+limited by the boundary; an account delegates to identity policies. A statement that names the
+caller several ways grants the strongest of them, wherever it is listed."""
 
 
 # ------------------------------------------------------------------------------------------
@@ -1199,7 +1209,8 @@ def authorize(
     permission_boundary: Mapping[str, Any] | None = None,
 ) -> RefDecision:
     """The decision table of the brief (semantics 7) for identity policies, a resource (or, for
-    a role ARN resource, trust) policy and a permissions boundary; no SCPs/RCPs/sessions.
+    a role ARN resource, trust) policy and a permissions boundary; no SCPs, RCPs or session
+    policies (so a federated-user session has no session policy).
 
     Policies are named like drpolicy.authorize names them: ``identity-<i>``, ``resource-0`` or
     ``trust-0``, ``permission_boundary-0``.
@@ -1251,8 +1262,7 @@ def authorize(
             if statement["Effect"] == "Allow" and applies is True:
                 resource_allows.append((name, index))
                 grants.append(how)
-        for strength in ("session", "federated-user", "user", "wildcard", "service", "role",
-                         "account"):
+        for strength in GRANT_STRENGTH:
             if strength in grants:
                 grant = strength
                 break
@@ -1264,7 +1274,12 @@ def authorize(
     caller_account = info.get("account")
     same_account = caller_account is None or resource_account is None \
         or caller_account == resource_account
-    identity_side = (bool(identity_allows) or info["kind"] == "root") and boundary_ok
+    # "If there is no session policy ... if the principal is a role session, the request is
+    # Allowed. Otherwise, the request is implicitly denied" (Policy evaluation logic): this
+    # reference has no session policies, so a federated-user session is limited to nothing.
+    session_ok = info["kind"] != "federated-user"
+    identity_side = (bool(identity_allows) or info["kind"] == "root") and boundary_ok \
+        and session_ok
     strict_resource = resource_policy is not None and (
         resource_kind == "trust" or (resource.split(":")[2:3] == ["kms"] and ":key/" in resource)
     )
@@ -1273,17 +1288,23 @@ def authorize(
     both = RefDecision("Allowed", identity_allows + resource_allows, undecided)
     denied = RefDecision("ImplicitlyDenied", (), undecided)
 
-    if not iam:
+    if not iam:  # services, anonymous: the resource policy alone
         return via_resource if grant is not None else denied
-    if not same_account:
-        return both if grant is not None and identity_side else denied
-    if strict_resource and grant is None:
+    if (info["kind"] == "root" and resource_kind == "trust"
+            and action.lower().startswith("sts:assumerole")):
+        # AssumeRole API reference: root user credentials cannot assume roles.
         return denied
-    if grant in (None, "account"):
+    if not same_account:  # both sides must allow
+        return both if grant is not None and identity_side else denied
+    if strict_resource and grant is None:  # trust and key policies must name the caller
+        return denied
+    if grant in (None, "account"):  # the account's identity policies decide
         return via_identity if identity_side else denied
-    if strict_resource or grant == "role":
-        return via_resource if boundary_ok else denied
-    return via_resource  # "*", or the caller's user/session/federated-user ARN
+    if strict_resource or grant == "role":  # still limited by boundary (and session)
+        return via_resource if boundary_ok and session_ok else denied
+    if grant == "wildcard":  # "*": the boundary's implicit deny is ignored, not the session's
+        return via_resource if session_ok else denied
+    return via_resource  # the caller's own user/session/federated-user ARN
 
 
 def statement_principal(
@@ -1298,8 +1319,50 @@ def statement_principal(
             # "The NotPrincipal element with a Deny effect will always deny any IAM principal
             # that has a permissions boundary policy attached" (Permissions boundaries page).
             return "wildcard"
-        return None if principal_matches(statement["NotPrincipal"], principal) else "wildcard"
+        return None if not_principal_excludes(statement["NotPrincipal"], principal) else "wildcard"
     return None
+
+
+def not_principal_excludes(spec: object, principal: str) -> bool:
+    """Whether a NotPrincipal element lists the caller's whole identity chain, so that the
+    statement does not apply to it.
+
+    IAM User Guide, NotPrincipal: with Deny you must list the account ARN too, and for a role
+    session the role and the session, "or the policy might deny access to the entire account".
+    So: ``*`` exempts everyone; a service is exempt when listed; anonymous never; an IAM caller
+    only when its account (ID or ``:root`` ARN) is listed and, for a user or federated user,
+    its ARN; for a role session, its role (by ARN, or by name for a session ARN) and, when the
+    session is named, the session ARN.
+    """
+    info = principal_info(principal)
+    if spec == "*":
+        return True
+    assert isinstance(spec, dict)
+    aws = strings(spec.get("AWS", []), "AWS")
+    if "*" in aws:
+        return True
+    kind = info["kind"]
+    if kind == "service":
+        services = strings(spec.get("Service", []), "Service")
+        return any(e == "*" or e.lower() == info["name"].lower() for e in services)
+    if kind == "anonymous":
+        return False
+    root_arn = f"arn:{info['partition']}:iam::{info['account']}:root"
+    if info["account"] not in aws and root_arn not in aws:
+        return False
+    if kind == "root":
+        return True
+    if kind in ("user", "federated-user"):
+        return info["arn"] in aws
+    role_listed = any(
+        principal_arn_kind(e) == "role"
+        and e.startswith(f"arn:{info['partition']}:iam::{info['account']}:role/")
+        and (e == info["role_arn"] or (kind == "assumed-role" and e.rsplit("/", 1)[-1] == info["name"]))
+        for e in aws
+    )
+    if not role_listed:
+        return False
+    return kind == "role" or info["arn"] in aws
 
 
 def dumps(policy: Mapping[str, Any]) -> str:

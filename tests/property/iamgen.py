@@ -395,7 +395,7 @@ def statement(
     out: dict[str, Any] = {}
     if ch.maybe(20):
         out["Sid"] = ch.pick(["S1", "Read", ""])
-    out["Effect"] = effect or ch.pick(["Allow", "Allow", "Deny"])
+    out["Effect"] = effect or ch.pick(["Allow", "Deny"])
     key = "NotAction" if ch.maybe(20) else "Action"
     count = ch.pick([1, 1, 2, 3, 0]) if key == "Action" else ch.pick([1, 2])
     out[key] = one_or_list(ch, [action_pattern(ch, valid_only=valid_only) for _ in range(count)])
@@ -495,3 +495,36 @@ def targeted_statement(ch: Chooser, action: str, resource: str, effect: str) -> 
     if ch.maybe(30):
         out["Condition"] = condition_block(ch)
     return out
+
+
+def request_for(ch: Chooser, docs: Sequence[dict[str, Any]]) -> tuple[str, str, dict[str, Any]]:
+    """A request, half of the time aimed at a random statement of ``docs`` (an action and a
+    resource from the request alphabet that its Action and Resource match), so that decisions
+    are often Allowed or ExplicitlyDenied rather than implicit denies."""
+    import reference  # tests/reference.py: only used to aim, never to decide
+
+    context = request_context(ch)
+    statements = [s for d in docs if isinstance(d, dict) and "Statement" in d
+                  for s in (d["Statement"] if isinstance(d["Statement"], list) else [d["Statement"]])
+                  if isinstance(s, dict)]
+    if not statements or not ch.maybe(50):
+        return request_action(ch), request_resource(ch), context
+    target = ch.pick(statements)
+    actions: list[str] = list(REQUEST_ACTIONS)
+    resources: list[str] = list(REQUEST_RESOURCES)
+    try:
+        patterns = target.get("Action", [])
+        patterns = patterns if isinstance(patterns, list) else [patterns]
+        hits = [a for a in REQUEST_ACTIONS if any(reference.action_matches(p, a) for p in patterns)]
+        actions = hits or actions
+        entries = target.get("Resource", [])
+        entries = entries if isinstance(entries, list) else [entries]
+        normalised = reference.normalise_context(context)
+        hit_resources = [
+            r for r in REQUEST_RESOURCES
+            if any(reference.resource_entry_matches(p, r, normalised, variables=True) for p in entries)
+        ]
+        resources = hit_resources or resources
+    except (reference.InvalidPolicy, reference.InvalidRequest, AttributeError, ValueError):
+        pass
+    return flip_case(ch, ch.pick(actions)), ch.pick(resources), context

@@ -33,6 +33,7 @@ from iamgen import (
     policy,
     request_action,
     request_context,
+    request_for,
     request_resource,
     statement,
 )
@@ -129,7 +130,7 @@ class TestIdentityEvaluation:
         docs = policies(ch, valid_only=valid_only)
         boundary = policy(ch, valid_only=valid_only) if ch.maybe(20) else None
         named = [(f"p{i}", d) for i, d in enumerate(docs)]
-        request = (request_action(ch), request_resource(ch), request_context(ch))
+        request = request_for(ch, docs + ([boundary] if boundary else []))
         event(check_role(named, boundary, [request])[0])
 
     @given(st.data())
@@ -139,7 +140,7 @@ class TestIdentityEvaluation:
         docs = policies(ch)
         boundary = policy(ch) if ch.maybe(20) else None
         named = [(f"p{i}", d) for i, d in enumerate(docs)]
-        request = (request_action(ch), request_resource(ch), request_context(ch))
+        request = request_for(ch, docs + ([boundary] if boundary else []))
         event(check_role(named, boundary, [request], error_free_only=True)[0])
 
     @given(st.data())
@@ -200,9 +201,8 @@ class TestLargePolicySets:
     def test_large_sets_agree_with_reference(self, seed: int) -> None:
         ch = RandomChooser(random.Random(seed))
         named = large_policy_set(ch)
-        requests = [
-            (request_action(ch), request_resource(ch), request_context(ch)) for _ in range(20)
-        ]
+        docs = [d for _, d in named]
+        requests = [request_for(ch, docs) for _ in range(20)]
         outcomes = check_role(named, None, requests)
         event(f"outcomes: {sorted(set(outcomes))}")
 
@@ -211,9 +211,8 @@ class TestLargePolicySets:
     def test_large_sets_agree_without_evaluation_errors(self, seed: int) -> None:
         ch = RandomChooser(random.Random(seed))
         named = large_policy_set(ch)
-        requests = [
-            (request_action(ch), request_resource(ch), request_context(ch)) for _ in range(20)
-        ]
+        docs = [d for _, d in named]
+        requests = [request_for(ch, docs) for _ in range(20)]
         outcomes = check_role(named, None, requests, error_free_only=True)
         event(f"outcomes: {sorted(set(outcomes))}")
 
@@ -255,8 +254,7 @@ class TestOrderIndependence:
         except PolicyParseError:
             return
         mirror = Role.from_policies(ROLE_NAME, {n: reorder_statements(d) for n, d in named})
-        action, resource = request_action(ch), request_resource(ch)
-        context = request_context(ch)
+        action, resource, context = request_for(ch, docs)
         flipped = {k: list(reversed(v)) if isinstance(v, list) else v for k, v in context.items()}
         first = role.evaluate(action, resource, context)
         second = mirror.evaluate(action, resource, flipped)

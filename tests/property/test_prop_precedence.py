@@ -20,6 +20,7 @@ from iamgen import (
     policy,
     request_action,
     request_context,
+    request_for,
     request_resource,
     statement,
     targeted_statement,
@@ -41,7 +42,7 @@ def scenarios(draw: Draw) -> tuple[dict[str, Any], dict[str, Any], tuple[str, st
     """Identity policies, one extra statement, and a request."""
     ch = DrawChooser(draw)
     docs = {f"p{i}": d for i, d in enumerate(policies(ch))}
-    request = (request_action(ch), request_resource(ch), request_context(ch))
+    request = request_for(ch, list(docs.values()))
     effect = ch.pick(["Allow", "Deny"])
     if ch.maybe(50):
         extra = targeted_statement(ch, request[0], request[1], effect)
@@ -140,7 +141,7 @@ class TestPermissionsBoundary:
         boundary_only = role_of({"b": boundary})
         if bounded is None or unbounded is None or boundary_only is None:
             return
-        action, resource, context = request_action(ch), request_resource(ch), request_context(ch)
+        action, resource, context = request_for(ch, [*docs.values(), boundary])
         both = bounded.is_allowed(action, resource, context)
         event(f"bounded allowed: {both}")
         expected = (unbounded.is_allowed(action, resource, context)
