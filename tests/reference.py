@@ -634,7 +634,7 @@ def compare(
         if network is None or address is None:
             return None
         return address.version == network.version and address in network
-    if family.startswith("Numeric") or family.startswith("Date"):
+    if family.startswith(("Numeric", "Date")):
         parse = parse_number if family.startswith("Numeric") else parse_date
         want_n, got_n = parse(text), parse(request_value)
         if want_n is None or got_n is None:
@@ -874,9 +874,10 @@ def check_statement(statement: object, policy_type: str, *, variables: bool) -> 
     elif policy_type == "resource":
         if not has_principal or not has_resource:
             raise InvalidPolicy("a resource policy needs Principal and Resource")
-    elif policy_type == "trust":
-        if "Principal" not in statement or "NotPrincipal" in statement or has_resource:
-            raise InvalidPolicy("a trust policy needs Principal and no Resource")
+    elif policy_type == "trust" and (
+        "Principal" not in statement or "NotPrincipal" in statement or has_resource
+    ):
+        raise InvalidPolicy("a trust policy needs Principal and no Resource")
     for element in ("Principal", "NotPrincipal"):
         if element in statement:
             check_principal(statement[element])
@@ -998,7 +999,7 @@ def principal_info(principal: str) -> dict[str, str]:
     if kind == "role":
         info["role_arn"] = principal
     if kind == "assumed-role":
-        role, _, session = rest.removeprefix("assumed-role/").partition("/")
+        role = rest.removeprefix("assumed-role/").partition("/")[0]
         info["name"] = role
         info["role_arn"] = f"arn:{m['partition']}:iam::{m['account']}:role/{role}"
     return info
@@ -1010,7 +1011,7 @@ def principal_context(principal: str) -> dict[str, tuple[str, ...]]:
     kind = info["kind"]
     if kind == "service":
         return {"aws:principalservicename": (info["name"],), "aws:principalisawsservice": ("true",)}
-    out = {"aws:principalisawsservice": ("false",)}
+    out: dict[str, tuple[str, ...]] = {"aws:principalisawsservice": ("false",)}
     if kind == "anonymous":
         out["aws:principaltype"] = ("Anonymous",)
         return out
@@ -1060,10 +1061,11 @@ def principal_matches(spec: object, principal: str) -> str | None:
             found.append("account")
         elif entry_kind == "user" and info["kind"] == "user" and entry == info["arn"]:
             found.append("user")
-        elif entry_kind == "role" and info["kind"] == "role" and entry == info["arn"]:
-            found.append("role")
-        elif (entry_kind == "role" and info["kind"] == "assumed-role"
-              and entry.rsplit("/", 1)[-1] == info["name"]):
+        elif entry_kind == "role" and (
+            (info["kind"] == "role" and entry == info["arn"])
+            # a session ARN drops the role's path: compare by role name
+            or (info["kind"] == "assumed-role" and entry.rsplit("/", 1)[-1] == info["name"])
+        ):
             found.append("role")
         elif entry_kind == "assumed-role" and entry == info["arn"] and info["kind"] == entry_kind:
             found.append("session")

@@ -32,7 +32,7 @@ USER_ARN: Final = f"arn:aws:iam::{ACCOUNT}:user/alice"
 
 def examples(fraction: float) -> int:
     """``fraction`` of the active hypothesis profile's ``max_examples`` (at least 1)."""
-    return max(1, int(settings.default.max_examples * fraction))
+    return max(1, int(settings().max_examples * fraction))
 
 
 class Chooser(Protocol):
@@ -55,7 +55,8 @@ class DrawChooser:
         self._draw = draw
 
     def pick(self, options: Sequence[T]) -> T:
-        return options[self._draw(st.integers(0, len(options) - 1))]
+        index: int = self._draw(st.integers(0, len(options) - 1))
+        return options[index]
 
     def number(self, low: int, high: int) -> int:
         return int(self._draw(st.integers(low, high)))

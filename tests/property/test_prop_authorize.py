@@ -7,12 +7,9 @@ import json
 from typing import Any
 
 import pytest
+import reference
 from hypothesis import event, given
 from hypothesis import strategies as st
-
-import drpolicy
-import reference
-from drpolicy import PolicyParseError
 from iamgen import (
     ACCOUNT,
     OTHER_ACCOUNT,
@@ -29,6 +26,9 @@ from iamgen import (
     resource_pattern,
     targeted_statement,
 )
+
+import drpolicy
+from drpolicy import PolicyParseError
 
 SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/R/s1"
 OTHER_USER = f"arn:aws:iam::{OTHER_ACCOUNT}:user/bob"
@@ -132,9 +132,14 @@ class TestAuthorize:
             return
         got = drpolicy.authorize(**request)
         event(f"{expected.decision}")
-        where = json.dumps(case, indent=1)
+        reasons = frozenset((r.policy, r.index) for r in got.reasons)
+        where = json.dumps(case, indent=1) + (
+            f"\nreasons only in drpolicy: {sorted(reasons - expected.reasons)}"
+            f"\nreasons only in the reference: {sorted(expected.reasons - reasons)}"
+            f"\nstatements with evaluation errors (reference): {sorted(expected.undecided)}"
+        )
         assert got.decision == expected.decision, where
-        assert frozenset((r.policy, r.index) for r in got.reasons) == expected.reasons, where
+        assert reasons == expected.reasons, where
 
     @pytest.mark.parametrize(
         ("caller", "entries", "boundary"),

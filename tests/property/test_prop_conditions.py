@@ -10,11 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import reference
 from hypothesis import event, example, given
 from hypothesis import strategies as st
-
-import reference
-from drpolicy.conditions import ConditionEvaluationError, compile_condition
 from iamgen import (
     ALL_REQUEST_VALUES,
     BASE_OPERATORS,
@@ -25,6 +23,8 @@ from iamgen import (
     family,
     policy_value,
 )
+
+from drpolicy.conditions import ConditionEvaluationError, compile_condition
 
 Draw = Any
 Context = dict[str, tuple[str, ...]]
@@ -202,6 +202,7 @@ class TestClausesAgainstReference:
     @example(("Bool", ["true", "${ctx:bool}"], {KEY: ("true",), "ctx:bool": ("maybe",)}))
     @example(("ArnLike", ["arn:aws:iam::${ctx:str}:user/alice"],
               {KEY: ("arn:aws:iam::1:2:user/alice",), "ctx:str": ("1:2",)}))
+    @example(("ArnLike", ["arn:${ctx:str}*"], {KEY: ("arn:aws:s3:::b",), "ctx:str": ("aws",)}))
     @example(("DateEquals", ["2024-01-01T00:00:00.000000001Z"], {KEY: ("2024-01-01",)}))
     def test_clause_agrees(self, case: tuple[str, list[Any], Context]) -> None:
         operator, raw_values, context = case

@@ -11,15 +11,12 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any
+from typing import Any, Final
 
 import pytest
+import reference
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-
-import drpolicy
-import reference
-from drpolicy import PolicyParseError, Role
 from iamgen import (
     ACCOUNT,
     ROLE_ARN,
@@ -37,6 +34,9 @@ from iamgen import (
     request_resource,
     statement,
 )
+
+import drpolicy
+from drpolicy import PolicyParseError, Role
 
 Named = list[tuple[str, dict[str, Any]]]
 
@@ -217,6 +217,9 @@ class TestLargePolicySets:
         event(f"outcomes: {sorted(set(outcomes))}")
 
 
+ALLOW_ALL: Final[dict[str, Any]] = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
+
+
 def reversed_json(value: Any) -> Any:
     """``value`` with every list and every object's key order reversed (recursively)."""
     if isinstance(value, list):
@@ -261,8 +264,6 @@ class TestOrderIndependence:
         event(first.decision)
         where = json.dumps([docs, action, resource, context], indent=1)
         assert (first.decision, reasons_of(first)) == (second.decision, reasons_of(second)), where
-
-    ALLOW_ALL: dict[str, Any] = {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}
 
     @pytest.mark.parametrize(
         ("statements", "context"),

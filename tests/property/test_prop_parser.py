@@ -12,14 +12,14 @@ import json
 from typing import Any
 
 import pytest
+import reference
 from hypothesis import event, example, given
 from hypothesis import strategies as st
+from iamgen import DrawChooser, policy
 
 import drpolicy
-import reference
 from drpolicy import DrpolicyError, PolicyParseError
 from drpolicy.evaluator import compile_policy
-from iamgen import DrawChooser, policy
 
 Draw = Any
 
@@ -115,7 +115,8 @@ class TestParserNeverCrashes:
 # Mutations that make any valid policy invalid: (name, function(doc) -> doc).
 def _first(doc: dict[str, Any]) -> dict[str, Any]:
     statements = doc["Statement"]
-    return statements[0] if isinstance(statements, list) else statements
+    first: dict[str, Any] = statements[0] if isinstance(statements, list) else statements
+    return first
 
 
 def _set(key: str, value: Any) -> Any:

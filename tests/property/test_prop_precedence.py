@@ -7,9 +7,6 @@ from typing import Any
 
 from hypothesis import event, given
 from hypothesis import strategies as st
-
-import drpolicy
-from drpolicy import PolicyParseError, Role
 from iamgen import (
     ACCOUNT,
     ROLE_ARN,
@@ -25,6 +22,9 @@ from iamgen import (
     statement,
     targeted_statement,
 )
+
+import drpolicy
+from drpolicy import PolicyParseError, Role
 
 Draw = Any
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import reference
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
+from iamgen import DrawChooser, examples, instantiate, tricky_text
 
-import reference
 from drpolicy._wildcard import (
     ActionMatcher,
     PatternError,
@@ -22,7 +23,6 @@ from drpolicy._wildcard import (
     compile_arn_pattern,
     compile_glob,
 )
-from iamgen import DrawChooser, examples, instantiate, tricky_text
 
 Draw = Any
 
@@ -127,8 +127,8 @@ def arn_cases(draw: Draw) -> tuple[str, str, dict[str, tuple[str, ...]]]:
     filled = pattern
     for var, key in (("${ctx:a}", "ctx:a"), ("${CTX:A, 'x:*y'}", "ctx:a"), ("${ctx:m}", "ctx:m")):
         if var in filled:
-            value = context.get(key, ("x:*y",))
-            filled = filled.replace(var, value[0] if len(value) == 1 else "p")
+            given_values = context.get(key, ("x:*y",))
+            filled = filled.replace(var, given_values[0] if len(given_values) == 1 else "p")
     for var, text in (("${*}", "*"), ("${?}", "?"), ("${$}", "$")):
         filled = filled.replace(var, text)
     if ch.maybe(80):
