@@ -467,6 +467,8 @@ def parse_date(text: str) -> Decimal | None:
     zone = m["z"]
     if zone and zone not in ("Z", "z"):
         digits = zone[1:].replace(":", "")
+        if int(digits[:2]) > 23 or (digits[2:] and int(digits[2:]) > 59):
+            return None  # not a UTC offset
         offset = int(digits[:2]) * 3600 + (int(digits[2:]) * 60 if digits[2:] else 0)
         total -= offset if zone[0] == "+" else -offset
     return total

@@ -204,6 +204,9 @@ class TestClausesAgainstReference:
               {KEY: ("arn:aws:iam::1:2:user/alice",), "ctx:str": ("1:2",)}))
     @example(("ArnLike", ["arn:${ctx:str}*"], {KEY: ("arn:aws:s3:::b",), "ctx:str": ("aws",)}))
     @example(("DateEquals", ["2024-01-01T00:00:00.000000001Z"], {KEY: ("2024-01-01",)}))
+    @example(("NumericEquals", ["1_000"], {KEY: ("1000",)}))
+    @example(("NumericLessThan", ["\u0661\u0660"], {KEY: ("5",)}))
+    @example(("DateLessThan", ["2024-01-01T00:00+99:00"], {KEY: ("2024-01-01",)}))
     def test_clause_agrees(self, case: tuple[str, list[Any], Context]) -> None:
         operator, raw_values, context = case
         try:
