@@ -34,7 +34,7 @@ import datetime
 import ipaddress
 import re
 from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any, Final, NamedTuple, TypeVar
 
 try:
@@ -1745,15 +1745,12 @@ def _value_instance(c: CompiledCondition, value: Any, ch: _Chooser) -> str | Non
         number = ch.pick((Decimal(0), Decimal(1), Decimal("0.5"), Decimal(ch.integer(1, 10**6))))
         return str(parsed + number if ch.coin() else parsed - number)
     if family.startswith("Date"):
-        seconds = ch.pick((0.0, 1.0, 86400.0, float(ch.integer(1, 10**8))))
-        moment = parsed + seconds if ch.coin() else parsed - seconds
+        base = parsed if isinstance(parsed, Decimal) else Decimal(repr(parsed))
+        seconds = Decimal(ch.pick((0, 1, 86400, ch.integer(1, 10**8))))
+        moment = base + seconds if ch.coin() else base - seconds
         if moment >= 0 and ch.coin():
-            return repr(moment) if moment != int(moment) else str(int(moment))
-        try:
-            when = datetime.datetime.fromtimestamp(moment, tz=datetime.timezone.utc)
-        except (OverflowError, OSError, ValueError):
-            return None
-        return when.isoformat().replace("+00:00", "Z")
+            return _epoch_text(moment)
+        return _iso_text(moment)
     if family == "Bool":
         return ch.draw(case_variants(str(parsed)))
     if family == "BinaryEquals":
@@ -1765,6 +1762,24 @@ def _value_instance(c: CompiledCondition, value: Any, ch: _Chooser) -> str | Non
     if family == "ArnLike":
         return _instantiate_arn(parsed, ch) if isinstance(parsed, ArnPattern) else None
     return ch.draw(context_values(c.key_written))  # Null: any value makes the key present
+
+
+def _epoch_text(moment: Decimal) -> str:
+    """Epoch seconds as text the Date operators read back exactly (no exponent)."""
+    return format(moment.normalize(), "f")
+
+
+def _iso_text(moment: Decimal) -> str | None:
+    """An ISO 8601 UTC date-time for ``moment`` (fractions kept exactly), or ``None`` when
+    the year is out of range."""
+    whole = int(moment.to_integral_value(rounding=ROUND_FLOOR))
+    fraction = moment - whole
+    try:
+        when = datetime.datetime.fromtimestamp(whole, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None
+    digits = format(fraction.normalize(), "f")[2:] if fraction else ""
+    return when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{digits}" if digits else "") + "Z"
 
 
 def _fixed_instances(c: CompiledCondition) -> list[str]:
@@ -1789,7 +1804,8 @@ def _fixed_instances(c: CompiledCondition) -> list[str]:
         elif family.startswith("Numeric"):
             out.extend(str(p + d) for d in (0, 1, -1))
         elif family.startswith("Date"):
-            out.extend(str(p + d) for d in (0.0, 1.0, -1.0) if p + d >= 0)
+            base = p if isinstance(p, Decimal) else Decimal(repr(p))
+            out.extend(_epoch_text(base + d) for d in (0, 1, -1) if base + d >= 0)
         elif family == "Bool":
             out.append(str(p))
         elif family == "IpAddress":
