@@ -479,7 +479,7 @@ def test_qualifiers_over_one_value_equal_plain(op: str, values: list[Any], reque
     ("op", "value", "kind"),
     [
         ("NumericLessThan", "10", decimal.Decimal),
-        ("DateLessThan", T, float),
+        ("DateLessThan", T, decimal.Decimal),
         ("IpAddress", "203.0.113.0/24", ipaddress.IPv4Network),
         ("NotIpAddress", "2001:DB8::/32", ipaddress.IPv6Network),
         ("IpAddress", "203.0.113.7", ipaddress.IPv4Network),

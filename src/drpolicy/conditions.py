@@ -102,6 +102,9 @@ class _Family:
 
 
 def _parse_decimal(text: str) -> Decimal:
+    # ASCII digits only: Decimal() alone would also accept `1_000` and non-ASCII digits
+    if not _NUMBER.fullmatch(text.strip()):
+        raise ValueParseError(f"`{text}` is not a number")
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
@@ -121,13 +124,15 @@ def _request_decimal(text: str) -> Decimal:
 _ISO: Final = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})"
     r"(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?"
-    r"([Zz]|[+-]\d{2}(?::?\d{2})?)?)?"
+    r"([Zz]|[+-]\d{2}(?::?\d{2})?)?)?",
+    re.ASCII,
 )
-_EPOCH: Final = re.compile(r"\d+(?:\.\d+)?")
+_EPOCH: Final = re.compile(r"\d+(?:\.\d+)?", re.ASCII)
+_NUMBER: Final = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
-def parse_date(text: str) -> float:
-    """Parse a W3C ISO 8601 date/time or epoch seconds into seconds since the epoch (UTC).
+def parse_date(text: str) -> Decimal:
+    """Parse a W3C ISO 8601 date/time or epoch seconds into exact seconds since the epoch (UTC).
 
     A date/time without a zone is taken as UTC. Strings with no ``-`` must be epoch seconds.
 
@@ -136,7 +141,7 @@ def parse_date(text: str) -> float:
     """
     text = text.strip()
     if _EPOCH.fullmatch(text):
-        return float(text)
+        return Decimal(text)
     m = _ISO.fullmatch(text)
     if m is None:
         raise ValueParseError(f"`{text}` is not an ISO 8601 date/time or epoch seconds")
@@ -146,14 +151,18 @@ def parse_date(text: str) -> float:
             raise ValueError
         if int(hour or 0) > 23 or int(minute or 0) > 59 or int(second or 0) > 60:
             raise ValueError
+        if zone and zone not in ("Z", "z"):
+            digits = zone[1:].replace(":", "")
+            if int(digits[:2]) > 23 or (len(digits) > 2 and int(digits[2:4]) > 59):
+                raise ValueError
     except ValueError:
         raise ValueParseError(f"`{text}` is not a valid date/time") from None
     seconds = calendar.timegm(
         (int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0))
     )
-    value = float(seconds)
+    value = Decimal(seconds)
     if frac:
-        value += int(frac) / 10 ** len(frac)
+        value += Decimal(int(frac)).scaleb(-len(frac))
     if zone and zone not in ("Z", "z"):
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
@@ -162,7 +171,7 @@ def parse_date(text: str) -> float:
     return value
 
 
-def _request_date(text: str) -> float:
+def _request_date(text: str) -> Decimal:
     try:
         return parse_date(text)
     except ValueParseError as exc:
@@ -519,32 +528,40 @@ class CompiledCondition:
         return self._match_with_templates(request, context)
 
     def _match_with_templates(self, request: str, context: Context) -> bool:
+        """Compare with every value (substituting variables); an error in any value makes the
+        clause an error, whatever the other values say, so value order never matters."""
         family = self.spec.operator.family
         compare = self._family.compare
-        unresolved = False
+        matched = False
+        error: ConditionEvaluationError | None = None
         for value in self.values:
             if value.template is None:
-                if compare(request, value.parsed):
-                    return True
+                matched = matched or compare(request, value.parsed)
                 continue
-            rendered = _render(value.template, context, family)
+            try:
+                rendered = _render(value.template, context, family)
+            except ConditionEvaluationError as exc:
+                error = error or exc
+                continue
             if rendered is None:
-                unresolved = True
-                continue
+                if self.spec.operator.negated:
+                    # Open question 7 (docs/conditions.md): a negated operator cannot be
+                    # decided when a variable has no value; fail closed.
+                    error = error or ConditionEvaluationError(
+                        f"policy variable in `{self.spec.written}` for `{self.key_written}`"
+                        " has no value"
+                    )
+                continue  # a positive operator's value with no value matches nothing
             if family not in ("StringLike", "ArnLike"):
                 try:
                     rendered = self._family.parse(rendered)
                 except ValueParseError as exc:
-                    raise ConditionEvaluationError(f"after substitution, {exc}") from None
-            if compare(request, rendered):
-                return True
-        if unresolved and self.spec.operator.negated:
-            # Open question 7 (docs/conditions.md): a negated operator cannot be decided when a
-            # variable has no value; fail closed.
-            raise ConditionEvaluationError(
-                f"policy variable in `{self.spec.written}` for `{self.key_written}` has no value"
-            )
-        return False
+                    error = error or ConditionEvaluationError(f"after substitution, {exc}")
+                    continue
+            matched = matched or compare(request, rendered)
+        if error is not None:
+            raise error
+        return matched
 
     @property
     def references(self) -> tuple[str, ...]:
@@ -620,6 +637,14 @@ def _arn_regex(pieces: list[tuple[bool, str]]) -> str:
                 out.append("." if field == 5 else "[^:]")
             else:
                 out.append(re.escape(ch))
+    if field < 5:
+        # a short ARN pattern is valid only when its last field ends in a wildcard `*`, which
+        # then expands to the missing fields, as for static values (docs/semantics.md)
+        last_is_glob_star = bool(pieces) and pieces[-1][0] and pieces[-1][1].endswith("*")
+        if not last_is_glob_star:
+            shown = "".join(text for _, text in pieces)
+            raise ConditionEvaluationError(f"after substitution, `{shown}` is not an ARN pattern")
+        out.append(":[^:]*" * (4 - field) + ":.*")
     return "".join(out)
 
 
@@ -664,7 +689,10 @@ def compile_condition(
                 continue
             # only escapes (${*} ...): the value is static
             if spec.operator.family in ("StringLike", "ArnLike"):
-                rendered = _render(template, {}, spec.operator.family)
+                try:
+                    rendered = _render(template, {}, spec.operator.family)
+                except ConditionEvaluationError as exc:
+                    raise ValueParseError(str(exc).replace("after substitution, ", "")) from None
                 parsed_values.append(_Value(text, rendered))
                 continue
             text = "".join(p.text for p in template if not isinstance(p, Var))

@@ -42,7 +42,13 @@ from drpolicy.model import (
     StatementRef,
 )
 from drpolicy.parser import parse_policy
-from drpolicy.principals import MatchKind, Principal, match_principal, not_principal_excludes
+from drpolicy.principals import (
+    GRANT_STRENGTH,
+    MatchKind,
+    Principal,
+    match_principal,
+    not_principal_excludes,
+)
 
 __all__ = [
     "CompiledPolicy",
@@ -112,18 +118,24 @@ class _Stmt:
         return f"<statement {self.ref}>"
 
     def action_applies(self, action_lower: str) -> bool:
-        """Whether Action matches / NotAction does not match the lower-cased action."""
+        """Whether Action matches / NotAction does not match the lower-cased action.
+
+        An empty ``NotAction`` list, like an empty ``Action`` list, matches nothing: an empty
+        list never means "everything" (docs/semantics.md).
+        """
         if self.actions is not None:
             return self.actions.matches(action_lower)
         assert self.not_actions is not None
-        return not self.not_actions.matches(action_lower)
+        return bool(self.not_actions.patterns) and not self.not_actions.matches(action_lower)
 
     def resource_applies(self, resource: str, context: Context) -> bool:
         """Whether Resource matches / NotResource does not match ``resource``.
 
         A statement with neither (a trust policy) applies to every resource. An unresolved
         policy variable makes a Resource entry match nothing (IAM User Guide); inside
-        NotResource it is an evaluation error (fail closed).
+        NotResource it is an evaluation error (fail closed), whatever the other entries say,
+        so the outcome never depends on the order of the entries. An empty NotResource list
+        matches nothing.
         """
         if self.patterns is not None:
             for p in self.patterns:
@@ -131,22 +143,34 @@ class _Stmt:
                     return True
             return False
         if self.not_patterns is not None:
+            if not self.not_patterns:
+                return False
+            excluded = False
             for p in self.not_patterns:
                 hit = p.match(resource, context)
                 if hit is None:
                     raise ConditionEvaluationError(
                         f"policy variable in NotResource `{p.source}` has no value"
                     )
-                if hit:
-                    return False
+                excluded = excluded or hit
+            return not excluded
         return True
 
     def conditions_hold(self, context: Context) -> bool:
-        """AND of the compiled conditions; may raise :class:`ConditionEvaluationError`."""
+        """AND of the compiled conditions; raises :class:`ConditionEvaluationError` when any
+        clause errors, even if another is false (an error anywhere in the statement makes it
+        fail closed, independent of clause order)."""
+        holds = True
+        error: ConditionEvaluationError | None = None
         for clause in self.conditions:
-            if not clause(context):
-                return False
-        return True
+            try:
+                if not clause(context):
+                    holds = False
+            except ConditionEvaluationError as exc:
+                error = error or exc
+        if error is not None:
+            raise error
+        return holds
 
 
 @attrs.frozen(slots=True, eq=False)
@@ -328,7 +352,9 @@ class _ResourceIndex:
             try:
                 applies = s.resource_applies(resource, context)
             except ConditionEvaluationError:
-                applies = s.deny
+                if s.deny:
+                    return True  # an erroring Deny applies, whatever its conditions say
+                continue  # an erroring Allow never grants
             if applies and _holds(s, context):
                 return True
         for s in self.always_cond:
@@ -339,13 +365,16 @@ class _ResourceIndex:
 
 def _holds(s: _Stmt, context: Context) -> bool:
     """Whether ``s``'s conditions hold; an erroring statement holds iff it is a Deny."""
-    if not s.conditions:
+    conditions = s.conditions
+    if not conditions:
         return True
+    if len(conditions) == 1:
+        try:
+            return conditions[0](context)
+        except ConditionEvaluationError:
+            return s.deny
     try:
-        for clause in s.conditions:
-            if not clause(context):
-                return False
-        return True
+        return s.conditions_hold(context)
     except ConditionEvaluationError:
         return s.deny
 
@@ -480,10 +509,20 @@ class PolicyIndex:
             if index.empty:
                 continue
             seen: set[int] = set()
-            for s in sorted(index.candidates(resource, context, result.errors), key=_order):
+            failed_before = len(result.errors)
+            candidates = index.candidates(resource, context, result.errors)
+            # statements whose NotResource could not be decided: the statement errors as a
+            # whole (fail closed) whatever its principal and conditions say
+            erroring = {e.statement for e in result.errors[failed_before:]}
+            for s in sorted(candidates, key=_order):
                 if s.order in seen:
                     continue
                 seen.add(s.order)
+                if s.ref in erroring:
+                    result.considered.append(s)
+                    if is_deny:
+                        result.denies.append(s)
+                    continue
                 kind: MatchKind | None = None
                 if principal is not None and (s.principal is not None or s.not_principal is not None):
                     kind = _principal_applies(s, principal, has_boundary)
@@ -729,26 +768,13 @@ def _is_key_policy(resource: str) -> bool:
     return resource.startswith("arn:") and resource.split(":", 5)[2:3] == ["kms"] and ":key/" in resource
 
 
-_GRANT_STRENGTH: Final[Mapping[str, int]] = {
-    "account": 1,
-    "role": 2,
-    "wildcard": 3,
-    "service": 3,
-    "federated": 3,
-    "canonical-user": 3,
-    "user": 3,
-    "federated-user": 4,
-    "session": 4,
-}
-
-
 def _best_grant(scan: _Scan | None) -> MatchKind | None:
     if scan is None or not scan.allows:
         return None
     kinds = [k for _, k in scan.allows if k is not None]
     if not kinds:
         return None
-    return max(kinds, key=lambda k: _GRANT_STRENGTH[k])
+    return max(kinds, key=GRANT_STRENGTH.__getitem__)
 
 
 @attrs.frozen(slots=True)

@@ -80,11 +80,11 @@ record a warning on :attr:`Account.warnings` (``"ignore"``)."""
 
 _EXPORT_LISTS: Final = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
 _IAM_ARN: Final = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>\d{12}|aws):"
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}|aws):"
     r"(?P<kind>role|user|group|policy)(?P<path>/(?:[\x21-\x7e]*/)?)(?P<name>[\w+=,.@-]+)"
 )
 _NAME: Final = re.compile(r"[\w+=,.@-]{1,128}")
-_ACCOUNT: Final = re.compile(r"\d{12}")
+_ACCOUNT: Final = re.compile(r"[0-9]{12}")
 _PATH: Final = re.compile(r"/(?:[\x21-\x7e]*/)?")
 
 PolicySource = Any  # JSON text, bytes, a mapping or a Policy

@@ -47,10 +47,10 @@ _STATEMENT_KEYS: Final = (
     "Condition",
 )
 _PRINCIPAL_KEYS: Final = ("AWS", "Service", "Federated", "CanonicalUser")
-_ACCOUNT_ID: Final = re.compile(r"\d{12}")
+_ACCOUNT_ID: Final = re.compile(r"[0-9]{12}")
 _AWS_PRINCIPAL_ARN: Final = re.compile(
-    r"arn:[a-z0-9-]+:(?:iam::(?:\d{12}|aws):(?:root|user/.+|role/.+|federated-user/.+)"
-    r"|sts::\d{12}:(?:assumed-role/[^/]+/.+|federated-user/.+))"
+    r"arn:[a-z0-9-]+:(?:iam::(?:[0-9]{12}|aws):(?:root|user/.+|role/.+|federated-user/.+)"
+    r"|sts::[0-9]{12}:(?:assumed-role/[^/]+/.+|federated-user/.+))"
 )
 
 
@@ -226,7 +226,7 @@ def _parse_document(document: object, name: str | None, errs: _Collector) -> Pol
         )
         version = "2012-10-17"
     doc_id = document.get("Id")
-    if doc_id is not None and not isinstance(doc_id, str):
+    if "Id" in document and not isinstance(doc_id, str):
         errs.add("Id", f"Id must be a string, not {_type_name(doc_id)}", doc_id, "type")
         doc_id = None
     if "Statement" not in document:
@@ -269,7 +269,7 @@ def _parse_statement(
             errs.add(_join(path, key), _unknown(key, _STATEMENT_KEYS, "statement element"), key, "unknown-element")
 
     sid = item.get("Sid")
-    if sid is not None and not isinstance(sid, str):
+    if "Sid" in item and not isinstance(sid, str):
         errs.add(_join(path, "Sid"), f"Sid must be a string, not {_type_name(sid)}", sid, "type")
         sid = None
 

@@ -45,13 +45,29 @@ MatchKind = Literal[
 ]
 """How a Principal element named the caller."""
 
-_ACCOUNT: Final = re.compile(r"\d{12}")
+_ACCOUNT: Final = re.compile(r"[0-9]{12}")
 _IAM_ARN: Final = re.compile(
-    r"arn:(?P<partition>[a-z0-9-]+):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<rest>.+)", re.DOTALL
+    r"arn:(?P<partition>[a-z0-9-]+):(?P<service>iam|sts)::(?P<account>[0-9]{12}):(?P<rest>.+)", re.DOTALL
 )
 _SERVICE: Final = re.compile(r"[a-z0-9][a-z0-9.-]*\.(?:amazonaws\.com|amazonaws\.com\.cn|amazon\.com)")
 
 _IAM_KINDS: Final = frozenset({"user", "role", "assumed-role", "root", "federated-user"})
+
+GRANT_STRENGTH: Final[dict[str, int]] = {
+    "account": 1,
+    "role": 2,
+    "wildcard": 3,
+    "service": 3,
+    "federated": 3,
+    "canonical-user": 3,
+    "user": 3,
+    "federated-user": 4,
+    "session": 4,
+}
+"""How much a resource-policy grant of each kind does on its own in the same account
+(docs/evaluation.md): an account grant needs the identity side; a role grant is limited by the
+boundary and session policy; ``*`` by the session policy; user/service/... grants suffice; a
+grant to the session or federated-user ARN is limited by nothing."""
 
 
 @attrs.frozen(slots=True)
@@ -212,27 +228,28 @@ def match_principal(spec: PrincipalSpec, caller: Principal) -> MatchKind | None:
     if spec.wildcard:
         return "wildcard"
     kind = caller.kind
-    best: MatchKind | None = None
+    found: list[MatchKind] = []
     for entry in spec.aws:
-        if entry == "*":
-            return "wildcard"
-        found = _match_aws(entry, caller)
-        if found is not None and found != "account":
-            return found
-        if found == "account":
-            best = "account"
+        hit: MatchKind | None = "wildcard" if entry == "*" else _match_aws(entry, caller)
+        if hit is not None:
+            found.append(hit)
     if kind == "service":
         assert caller.name is not None
-        for entry in spec.service:
-            if entry == "*" or entry.lower() == caller.name.lower():
-                return "service"
+        if any(e == "*" or e.lower() == caller.name.lower() for e in spec.service):
+            found.append("service")
     elif kind == "web-identity":
         if caller.name in spec.federated:
-            return "federated"
+            found.append("federated")
     elif kind == "canonical-user":
         if caller.name in spec.canonical_user:
-            return "canonical-user"
-    return best
+            found.append("canonical-user")
+    # INVARIANT: the answer never depends on the order of the entries: the strongest way the
+    # element names the caller wins (a direct ARN grant is stronger than an account grant).
+    return max(found, key=_strength) if found else None
+
+
+def _strength(kind: MatchKind | None) -> int:
+    return GRANT_STRENGTH[kind] if kind is not None else 0
 
 
 def _match_aws(entry: str, caller: Principal) -> MatchKind | None:
@@ -278,6 +295,8 @@ def not_principal_excludes(spec: PrincipalSpec, caller: Principal) -> bool:
     """
     if spec.wildcard or "*" in spec.aws:
         return True
+    if not (spec.aws or spec.service or spec.federated or spec.canonical_user):
+        return True  # an empty NotPrincipal names nobody's complement: no effect (S4)
     kind = caller.kind
     if kind == "service":
         assert caller.name is not None

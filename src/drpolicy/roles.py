@@ -41,7 +41,7 @@ DEFAULT_ACCOUNT_ID: Final = "123456789012"
 """The account ID catalog roles live in unless another is asked for (AWS's documentation
 placeholder account)."""
 
-_ACCOUNT: Final = re.compile(r"\d{12}")
+_ACCOUNT: Final = re.compile(r"[0-9]{12}")
 _ROLE_NAME: Final = re.compile(r"[\w+=,.@-]{1,64}")
 _PATH: Final = re.compile(r"/(?:[\x21-\x7e]*/)?")
 _PARTITION: Final = re.compile(r"aws(?:-[a-z]+)*")
