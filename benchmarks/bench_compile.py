@@ -12,10 +12,10 @@ import itertools
 from typing import Any
 
 import pytest
-
-import drpolicy
 import synthetic
 from workload import PolicySet
+
+import drpolicy
 
 _fresh = itertools.count()
 

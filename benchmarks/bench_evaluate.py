@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-import drpolicy
 from engines import Workload, naive, regex
 from workload import PolicySet, Request
+
+import drpolicy
 
 
 def _check(answers: list[bool], mix: list[Request]) -> None:

@@ -41,9 +41,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import synthetic  # noqa: E402
-from engines import Decide, Engine, Workload, load_engines  # noqa: E402
-from workload import DATA_DIR, Request, deepracer_policies, deepracer_requests  # noqa: E402
+import synthetic
+from engines import Decide, Engine, Workload, load_engines
+from workload import DATA_DIR, Request, deepracer_policies, deepracer_requests
 
 REFERENCE = "drpolicy"
 FLOOR = "floor"
@@ -160,7 +160,7 @@ def build_safely(engine: Engine, workload: Workload) -> tuple[Decide | None, str
     t0 = time.perf_counter()
     try:
         decide = engine.build(workload)
-    except Exception as exc:  # a comparison engine failing must not stop the report
+    except Exception as exc:  # noqa: BLE001 - a comparison engine failing must not stop the report
         return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
     return decide, "", time.perf_counter() - t0
 
@@ -169,7 +169,7 @@ def answer(decide: Decide, r: Request) -> bool | str:
     """The engine's answer, or the exception it raised, as text."""
     try:
         return bool(decide(r))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - any engine error is reported as its answer
         return f"error {type(exc).__name__}: {exc}"
 
 

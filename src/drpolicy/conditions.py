@@ -241,7 +241,7 @@ def _compare_arn(request: str, pattern: ArnPattern) -> bool:
 class _LazyGlob:
     """A StringLike value, compiled to a regex on first comparison."""
 
-    __slots__ = ("glob", "_regex")
+    __slots__ = ("_regex", "glob")
 
     def __init__(self, glob: str) -> None:
         self.glob = glob
@@ -746,7 +746,7 @@ class _GlobSet:
     """Whether a string matches any of several StringLike globs: one alternation regex,
     compiled on first use."""
 
-    __slots__ = ("sources", "_fullmatch")
+    __slots__ = ("_fullmatch", "sources")
 
     def __init__(self, sources: tuple[str, ...]) -> None:
         self.sources = sources

@@ -30,9 +30,9 @@ from drpolicy._wildcard import (
     compile_arn_pattern,
 )
 from drpolicy._wildcard import _compile_source as _compile_regex
+from drpolicy.arn import parse_arn
 from drpolicy.conditions import CompiledCondition, ConditionEvaluationError, compile_condition
 from drpolicy.errors import InvalidArnError, RequestError
-from drpolicy.arn import parse_arn
 from drpolicy.model import (
     Decision,
     EvaluationIssue,
@@ -78,17 +78,17 @@ class _Stmt:
     """A compiled statement. ``order`` sorts statements across the policies of an index."""
 
     __slots__ = (
-        "ref",
-        "deny",
-        "statement",
         "actions",
-        "not_actions",
-        "patterns",
-        "not_patterns",
-        "principal",
-        "not_principal",
         "conditions",
+        "deny",
+        "not_actions",
+        "not_patterns",
+        "not_principal",
         "order",
+        "patterns",
+        "principal",
+        "ref",
+        "statement",
     )
 
     def __init__(
@@ -256,7 +256,7 @@ class _ResourceIndex:
       policy variables or too short a literal prefix to index).
     """
 
-    __slots__ = ("always", "always_plain", "always_cond", "exact", "buckets", "scan", "empty")
+    __slots__ = ("always", "always_cond", "always_plain", "buckets", "empty", "exact", "scan")
 
     def __init__(self, stmts: Sequence[_Stmt]) -> None:
         always: list[_Stmt] = []
@@ -393,7 +393,7 @@ def _joined_matcher(patterns: Sequence[ArnPattern]) -> Any:
 class _Group:
     """The statements of an index that can match one action."""
 
-    __slots__ = ("deny", "allow", "has_principal")
+    __slots__ = ("allow", "deny", "has_principal")
 
     def __init__(self, stmts: Sequence[_Stmt]) -> None:
         self.deny = _ResourceIndex([s for s in stmts if s.deny])
@@ -410,7 +410,7 @@ class PolicyIndex:
     (bounded), so the first request for an action pays for selecting its statements.
     """
 
-    __slots__ = ("policies", "policy_type", "_exact", "_by_service", "_wild", "_not_action", "_groups")
+    __slots__ = ("_by_service", "_exact", "_groups", "_not_action", "_wild", "policies", "policy_type")
 
     def __init__(self, policies: Iterable[CompiledPolicy], policy_type: PolicyType) -> None:
         self.policies = tuple(policies)

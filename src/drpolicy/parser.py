@@ -12,6 +12,7 @@ and booleans as condition values. Things AWS accepts but that match nothing (``"
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from typing import Any, Final
@@ -409,7 +410,7 @@ def _scalar(value: object) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return repr(value) if value == value and value not in (float("inf"), float("-inf")) else None
+        return repr(value) if math.isfinite(value) else None
     return None
 
 

@@ -20,7 +20,7 @@ import attrs
 from drpolicy.errors import InvalidArnError, RequestError
 from drpolicy.model import PrincipalSpec
 
-__all__ = ["Principal", "PrincipalKind", "match_principal", "MatchKind", "not_principal_excludes"]
+__all__ = ["MatchKind", "Principal", "PrincipalKind", "match_principal", "not_principal_excludes"]
 
 
 def __dir__() -> list[str]:
@@ -237,12 +237,10 @@ def match_principal(spec: PrincipalSpec, caller: Principal) -> MatchKind | None:
         assert caller.name is not None
         if any(e == "*" or e.lower() == caller.name.lower() for e in spec.service):
             found.append("service")
-    elif kind == "web-identity":
-        if caller.name in spec.federated:
-            found.append("federated")
-    elif kind == "canonical-user":
-        if caller.name in spec.canonical_user:
-            found.append("canonical-user")
+    elif kind == "web-identity" and caller.name in spec.federated:
+        found.append("federated")
+    elif kind == "canonical-user" and caller.name in spec.canonical_user:
+        found.append("canonical-user")
     # INVARIANT: the answer never depends on the order of the entries: the strongest way the
     # element names the caller wins (a direct ARN grant is stronger than an account grant).
     return max(found, key=_strength) if found else None

@@ -41,7 +41,7 @@ import attrs
 from drpolicy._variables import Lit, TemplateError, Text, parse_template
 from drpolicy._wildcard import compile_action_pattern, compile_glob
 from drpolicy.conditions import OperatorError, OperatorSpec, parse_operator
-from drpolicy.errors import DrpolicyError, MissingDependencyError, PolicyParseError
+from drpolicy.errors import MissingDependencyError, PolicyParseError
 from drpolicy.model import ConditionEntry, Policy, PolicyType, PrincipalSpec, Statement
 from drpolicy.parser import parse_policy
 
@@ -360,7 +360,7 @@ def _action_intersects(x: str, y: str) -> bool:
 # --------------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _key_regex(template: str) -> re.Pattern[str]:
     """A condition-key name with placeholders (``aws:ResourceTag/${TagKey}``,
     ``s3:ExistingObjectTag/<key>``) as a case-insensitive regex."""

@@ -47,7 +47,7 @@ def roles() -> tuple[str, ...]:
     return ROLE_NAMES
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def role_document(name: str) -> dict[str, Any]:
     """The raw data file of a catalog role (policies, aliases, source)."""
     canonical = _canonical(name)
