@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Final, NoReturn
 
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
+from drpolicy.explain import _DECIDED_BY
 from drpolicy.model import Decision, Policy, PolicyType
 
 __all__ = ["EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "build_parser", "main"]
@@ -407,15 +408,6 @@ def _print_decision(d: Decision, as_json: bool) -> None:
         print(f"  error: {e}")
 
 
-_DECIDED_BY: Final[Mapping[str, str]] = {
-    "identity": "identity policies",
-    "permission_boundary": "permissions boundary",
-    "session": "session policy",
-    "scp": "SCPs",
-    "rcp": "RCPs",
-    "resource": "resource policy",
-    "trust": "trust policy",
-}
 
 
 def _exit(d: Decision) -> int:
