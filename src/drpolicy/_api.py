@@ -111,9 +111,20 @@ def is_allowed(
     if hit is not None:
         return hit
     answer: bool = _subject(role).is_allowed(action, resource, context)
-    if key is not None:
+    if key is not None and (context is None or _only_strings(context)):
+        # INVARIANT: only string-valued contexts are cached: `1 == True` hash alike but mean
+        # "1" and "true", so a key with other values could answer for the wrong request
         decision_cache.put(key, answer)
     return answer
+
+
+def _only_strings(context: Mapping[str, Any]) -> bool:
+    for value in context.values():
+        if type(value) is str:
+            continue
+        if not isinstance(value, (list, tuple)) or any(type(v) is not str for v in value):
+            return False
+    return True
 
 
 def evaluate(
