@@ -491,3 +491,20 @@ def test_statement_ref_text() -> None:
     (ref,) = role.evaluate("s3:GetObject", OBJ).reasons
     assert (ref.policy, ref.index, ref.sid, ref.policy_type) == ("p", 0, "Read", "identity")
     assert str(ref) == "identity:p: Statement[0] (Read)"
+
+
+def test_shared_compiled_policies_never_lose_a_deny() -> None:
+    """Regression: a parsed policy reused in another authorize() call at another position must
+    not disturb the first call's index (it once renumbered the shared statements, so a Deny
+    collided with an Allow and vanished: a silent Allow)."""
+    alice = "arn:aws:iam::111122223333:user/alice"
+    allow = drpolicy.load_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, name="allow")
+    deny = drpolicy.load_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}, name="deny")
+    assert drpolicy.authorize(alice, "s3:PutObject", "*", identity_policies=[allow, deny]).decision == "ExplicitlyDenied"
+    assert drpolicy.authorize(alice, "s3:GetObject", "*", identity_policies=[deny]).decision == "ExplicitlyDenied"
+    # a group built after the other index was created
+    d = drpolicy.authorize(alice, "s3:ListBucket", "*", identity_policies=[allow, deny])
+    assert d.decision == "ExplicitlyDenied"
+    assert [str(r) for r in d.reasons] == ["identity:deny: Statement[0]"]

@@ -16,10 +16,8 @@ from typing import Final
 
 import attrs
 
-__all__ = ["UNRESOLVED", "Template", "Text", "Var", "parse_template", "resolve"]
+__all__ = ["UNRESOLVED", "Lit", "Template", "Text", "Var", "parse_template", "resolve"]
 
-VARIABLE_VERSION: Final = "2012-10-17"
-"""Only this policy Version substitutes variables (S2)."""
 
 
 @attrs.frozen(slots=True)
@@ -62,11 +60,6 @@ _VAR_BODY: Final = re.compile(r"\s*([^\s{},'$]+)\s*(?:,\s*'([^']*)'\s*)?")
 
 class TemplateError(ValueError):
     """Raised by :func:`parse_template` for a malformed ``${...}``."""
-
-
-def has_variables(text: str) -> bool:
-    """Whether ``text`` contains ``${`` at all (cheap pre-check)."""
-    return "${" in text
 
 
 def parse_template(text: str) -> Template:
@@ -135,8 +128,3 @@ def resolve(var: Var, context: Mapping[str, tuple[str, ...]]) -> str | _Unresolv
     if var.default is not None:
         return var.default
     return UNRESOLVED
-
-
-def variable_keys(template: Template) -> tuple[Var, ...]:
-    """The variable references of ``template``."""
-    return tuple(p for p in template if isinstance(p, Var))

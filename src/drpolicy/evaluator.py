@@ -59,7 +59,6 @@ __all__ = [
 ]
 
 Context = Mapping[str, tuple[str, ...]]
-EMPTY_CONTEXT: Final[Mapping[str, tuple[str, ...]]] = {}
 
 # verdicts of PolicyIndex.decide
 NONE: Final = 0
@@ -116,6 +115,16 @@ class _Stmt:
 
     def __repr__(self) -> str:
         return f"<statement {self.ref}>"
+
+    def placed(self, order: int) -> _Stmt:
+        """A copy of this statement at position ``order`` of an index. Compiled policies are
+        shared (between indexes, and through the compile caches), so an index never writes
+        into their statements."""
+        copy = _Stmt.__new__(_Stmt)
+        for name in _Stmt.__slots__:
+            setattr(copy, name, getattr(self, name))
+        copy.order = order
+        return copy
 
     def action_applies(self, action_lower: str) -> bool:
         """Whether Action matches / NotAction does not match the lower-cased action.
@@ -410,40 +419,40 @@ class PolicyIndex:
     (bounded), so the first request for an action pays for selecting its statements.
     """
 
-    __slots__ = ("_by_service", "_exact", "_groups", "_not_action", "_wild", "policies", "policy_type")
+    __slots__ = (
+        "_by_service", "_exact", "_groups", "_not_action", "_wild", "policies", "policy_type",
+        "statements",
+    )
 
     def __init__(self, policies: Iterable[CompiledPolicy], policy_type: PolicyType) -> None:
         self.policies = tuple(policies)
         self.policy_type = policy_type
+        # INVARIANT: `order` is unique within this index (dedupe and sort rely on it); the
+        # index owns these copies, so sharing a CompiledPolicy between indexes is safe.
+        self.statements: tuple[_Stmt, ...] = tuple(
+            s.placed(i)
+            for i, s in enumerate(s for compiled in self.policies for s in compiled.statements)
+        )
         exact: dict[str, list[_Stmt]] = {}
         by_service: dict[str, list[tuple[Any, _Stmt]]] = {}
         wild: list[tuple[Any, _Stmt]] = []
         not_action: list[_Stmt] = []
-        order = 0
-        for compiled in self.policies:
-            for s in compiled.statements:
-                s.order = order
-                order += 1
-                if s.actions is None:
-                    not_action.append(s)
-                    continue
-                for p in s.actions.patterns:
-                    if p.regex_source is None:
-                        exact.setdefault(p.lowered, []).append(s)
-                    elif "*" in p.service or "?" in p.service:
-                        wild.append((p, s))
-                    else:
-                        by_service.setdefault(p.service, []).append((p, s))
+        for s in self.statements:
+            if s.actions is None:
+                not_action.append(s)
+                continue
+            for p in s.actions.patterns:
+                if p.regex_source is None:
+                    exact.setdefault(p.lowered, []).append(s)
+                elif "*" in p.service or "?" in p.service:
+                    wild.append((p, s))
+                else:
+                    by_service.setdefault(p.service, []).append((p, s))
         self._exact = exact
         self._by_service = by_service
         self._wild = wild
         self._not_action = not_action
         self._groups: dict[str, _Group] = {}
-
-    @property
-    def statements(self) -> tuple[_Stmt, ...]:
-        """Every compiled statement, in order."""
-        return tuple(s for p in self.policies for s in p.statements)
 
     def group(self, action: str) -> _Group:
         """The statements that can match ``action`` (memoised)."""
