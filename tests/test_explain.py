@@ -834,3 +834,32 @@ def test_agrees_with_engine_for_authorize() -> None:
         assert _consistent_missing(e)
         seen.add(e.decision.decision)
     assert seen == {"Allowed", "ExplicitlyDenied", "ImplicitlyDenied"}
+
+
+def test_trace_follows_the_strict_error_rules_and_empty_not_lists() -> None:
+    """Regression: the trace once stopped at the first false condition, took the first
+    NotResource entry, and read an empty NotAction/NotResource as "everything", while the
+    engine evaluates every entry (an error anywhere fails closed) and reads empty lists as
+    matching nothing. The trace must agree with the engine's decision and reasons."""
+    role = drpolicy.Role.from_policies("r", [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringEquals": {"k": "x"}, "NumericLessThan": {"n": "5"}}},
+        {"Effect": "Allow", "NotAction": [], "Resource": "*"},
+        {"Effect": "Deny", "Action": "ec2:*",
+         "NotResource": ["arn:aws:s3:::b/*", "arn:aws:s3:::b/${aws:username}"]},
+        {"Effect": "Allow", "Action": "ec2:*", "NotResource": []},
+    ]}])
+    cases = [
+        ("s3:GetObject", "*", {"k": "y", "n": "abc"}, 1, "error"),
+        ("ec2:RunInstances", "arn:aws:s3:::b/k", None, 3, "error"),
+    ]
+    for action, resource, context, deny_index, outcome in cases:
+        decision = drpolicy.evaluate(role, action, resource, context)
+        e = drpolicy.explain(role, action, resource, context)
+        assert decision.decision == e.decision.decision == "ExplicitlyDenied"
+        applying_denies = [s.ref for s in e.statements if s.applies and s.effect == "Deny"]
+        assert applying_denies == list(decision.reasons)
+        assert e.statements[deny_index].outcome == outcome
+        assert not e.statements[2].applies  # empty NotAction
+        assert not e.statements[4].applies  # empty NotResource

@@ -115,8 +115,13 @@ def _parse_decimal(text: str) -> Decimal:
 
 
 def _request_decimal(text: str) -> Decimal:
+    return _request_value(_parse_decimal, text)  # type: ignore[no-any-return]
+
+
+def _request_value(parse: Callable[[str], Any], text: str) -> Any:
+    """Parse a *request* value: a failure is an evaluation error, not a policy error."""
     try:
-        return _parse_decimal(text)
+        return parse(text)
     except ValueParseError as exc:
         raise ConditionEvaluationError(f"request value {exc}") from None
 
@@ -172,10 +177,7 @@ def parse_date(text: str) -> Decimal:
 
 
 def _request_date(text: str) -> Decimal:
-    try:
-        return parse_date(text)
-    except ValueParseError as exc:
-        raise ConditionEvaluationError(f"request value {exc}") from None
+    return _request_value(parse_date, text)  # type: ignore[no-any-return]
 
 
 def _parse_bool(text: str) -> str:

@@ -697,8 +697,9 @@ def _trace(
                 principal, error=error, missing_context=missing,
             )
     conditions = tuple(_condition_check(c, ctx) for c in s.conditions)
-    # The engine ANDs the entries in order and stops at the first false or erroring one;
-    # that one decides the statement (fail closed: an erroring Deny applies).
+    # As the engine (evaluator._Stmt.conditions_hold): every entry is evaluated and an error
+    # in any of them decides the statement, even when another entry is false (fail closed:
+    # an erroring Deny applies); otherwise the first false entry is the reason.
     for c in conditions:
         if c.error is not None:
             return StatementExplanation(
@@ -707,6 +708,7 @@ def _trace(
                 + (" (an erroring Deny applies)" if deny else " (an erroring Allow never grants)"),
                 action, res, principal, conditions, c.error, missing,
             )
+    for c in conditions:
         if not c.result:
             return StatementExplanation(
                 s.ref, effect, False, "condition-false",
@@ -732,11 +734,14 @@ def _action_check(s: Any, action_low: str) -> ActionCheck:
         return ActionCheck("Action", patterns, found is not None, found)
     found = s.not_actions.matching_pattern(action_low)
     patterns = tuple(p.source for p in s.not_actions.patterns)
-    return ActionCheck("NotAction", patterns, found is None, found)
+    # the engine's verdict (an empty NotAction list matches nothing)
+    return ActionCheck("NotAction", patterns, s.action_applies(action_low), found)
 
 
 def _action_reason(check: ActionCheck, action_low: str) -> str:
     if check.element == "NotAction":
+        if not check.patterns:
+            return "NotAction is an empty list, which matches nothing"
         return f"the action is excluded by NotAction `{check.pattern}`"
     return f"the action is not matched by Action {_list(check.patterns)}"
 
@@ -754,13 +759,15 @@ def _resource_check(
         return ResourceCheck("Resource", False, checks, None, closest)
     if s.not_patterns is not None:
         checks = tuple(_pattern_check(p, resource, ctx) for p in s.not_patterns)
-        # in order, as the engine: the first excluding pattern, or the first undecidable one
+        # as the engine (_Stmt.resource_applies): an undecidable entry anywhere is an error,
+        # whatever the other entries say; an empty list matches nothing
         for c in checks:
             if c.matched is None:
                 error = f"policy variable in NotResource `{c.pattern}` has no value"
                 return ResourceCheck("NotResource", deny, checks, None, None, error)
-            if c.matched:
-                return ResourceCheck("NotResource", False, checks, c.pattern)
+        excluding = next((c.pattern for c in checks if c.matched), None)
+        if excluding is not None or not checks:
+            return ResourceCheck("NotResource", False, checks, excluding)
         return ResourceCheck("NotResource", True, checks)
     return ResourceCheck(None, True)
 
@@ -782,6 +789,8 @@ def _resource_reason(check: ResourceCheck, resource: str) -> str:
     if check.error is not None:
         return f"{check.error} (an erroring Allow never grants)"
     if check.element == "NotResource":
+        if check.pattern is None:
+            return "NotResource is an empty list, which matches nothing"
         return f"the resource is excluded by NotResource `{check.pattern}`"
     if resource == "*":
         return (

@@ -47,7 +47,7 @@ from drpolicy.evaluator import (
     PolicyIndex,
 )
 from drpolicy.model import Policy, PolicyType
-from drpolicy.parser import parse_policy
+from drpolicy.parser import _type_name, parse_policy
 from drpolicy.principals import Principal
 from drpolicy.roles import (
     DEFAULT_ACCOUNT_ID,
@@ -232,19 +232,13 @@ def _parse(source: Any, name: str, policy_type: PolicyType | None, where: str) -
 
 
 def _kind(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "an array"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
+    """The JSON type of ``value`` with its article, for messages (``an array``)."""
+    name = _type_name(value)
+    if name in ("boolean", "number", "string"):
+        return f"a {name}"
+    if name in ("array", "object"):
+        return f"an {name}"
+    return name
 
 
 # --------------------------------------------------------------------------------------
