@@ -3,10 +3,15 @@
 Every subcommand, its ``--json`` output, its exit code (0 allowed/ok, 1 denied/error findings,
 2 bad input) and its bad-input behaviour (one ``drpolicy: error:`` line on stderr, nothing on
 stdout).
+
+Every test runs twice: in-process (``drpolicy.cli.main`` with stdout, stderr and the working
+directory redirected; the quick tier) and as a real subprocess (the slow tier, ``-m slow``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -25,13 +30,52 @@ MODEL = "arn:aws:s3:::deepracer-models/model.tar.gz"
 ACCOUNT = "111122223333"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+_SUBPROCESS = False  # set for each test by the `_mode` fixture
+
+
+@pytest.fixture(autouse=True, params=["in-process", pytest.param("subprocess", marks=pytest.mark.slow)])
+def _mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_SUBPROCESS", request.param == "subprocess")
+
+
+def run(
+    *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    if not _SUBPROCESS:
+        return _run_in_process(args, cwd, stdin)
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     return subprocess.run(
         [sys.executable, "-m", "drpolicy", *args],
         capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False,
+        input=stdin if stdin is not None else "",
     )
+
+
+def _run_in_process(
+    args: tuple[str, ...], cwd: Path | None, stdin: str | None
+) -> subprocess.CompletedProcess[str]:
+    """``drpolicy.cli.main(args)`` as the subprocess would run it: its own working directory,
+    stdin, stdout and stderr, no account cache from an earlier call, SystemExit as the exit
+    code."""
+    from drpolicy import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd, old_stdin = os.getcwd(), sys.stdin
+    cli._accounts.clear()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin = io.StringIO(stdin or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # argparse: --help, --version, usage errors
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        os.chdir(old_cwd)
+        sys.stdin = old_stdin
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def run_json(*args: str) -> tuple[int, Any]:
@@ -563,6 +607,7 @@ class TestBadFiles:
                              "--policy", str(other / "read.json")), "`read`")
 
 
+@pytest.mark.slow  # runs the installed script
 def test_console_script_matches_module() -> None:
     """The installed ``drpolicy`` script (when present) is the same program."""
     script = Path(sys.executable).with_name("drpolicy")

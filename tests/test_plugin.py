@@ -254,6 +254,7 @@ def test_strategies(drpolicy_role, request):
 """
 
 
+@pytest.mark.slow  # a fresh venv and pip install: the slow tier
 def test_plugin_works_in_a_fresh_project(tmp_path: Path) -> None:
     """A project that only `pip install`s drpolicy (no editable install; the package index is
     used for pytest, hypothesis and the build backend) gets the fixtures through the
