@@ -88,6 +88,7 @@ td.na { color: #6b7280; white-space: nowrap; }
 mark.hit { background: #bfe8c9; padding: 0 2px; border-radius: 3px; }
 mark.miss { background: #ffb4ab; padding: 0 2px; border-radius: 3px;
             outline: 2px solid #b3261e; }
+summary { cursor: pointer; color: #4b5563; font-size: 13px; }
 pre.src { background: #fff; border: 1px solid #e3e7ec; border-radius: 4px; padding: 8px;
           overflow-x: auto; margin: 6px 0; }
 footer { color: #6b7280; font-size: 12px; margin-top: 28px; }
@@ -119,8 +120,8 @@ def render_html(
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_e(head)}</title><style>{_CSS}</style></head><body><main>",
-        f"<h1>drpolicy: <code>{_e(data['action'])}</code> on <code>{_e(data['resource'])}</code>"
-        "</h1>",
+        (f"<h1>drpolicy: <code>{_e(data['action'])}</code> on <code>{_e(data['resource'])}</code>"
+        "</h1>"),
         _summary(data),
         _legend(),
     ]
@@ -155,8 +156,8 @@ def _summary(data: Mapping[str, Any]) -> str:
         ("decision", f'<span class="badge {_e(d["decision"])}">{_e(d["decision"])}</span>'
          + (f" decided by {_e(_DECIDED_BY.get(d['decided_by'], d['decided_by']))}"
             if d.get("decided_by") else "")),
-        ("principal", f"<code>{_e(data['principal']['arn'])}</code>"
-         f" ({_e(data['principal']['kind'])})"),
+        ("principal", (f"<code>{_e(data['principal']['arn'])}</code>"
+         f" ({_e(data['principal']['kind'])})")),
     ]
     if d["reasons"]:
         verb = "denied by" if d["decision"] == "ExplicitlyDenied" else "allowed by"
@@ -167,8 +168,8 @@ def _summary(data: Mapping[str, Any]) -> str:
     elif d["decision"] == "ImplicitlyDenied":
         rows.append(("why", "no statement allows the request"))
     for err in d.get("errors", []):
-        rows.append(("error", f"<code>{_e(_ref_text(err['statement']))}</code>: "
-                              f"{_e(err['message'])}"))
+        rows.append(("error", (f"<code>{_e(_ref_text(err['statement']))}</code>: "
+                              f"{_e(err['message'])}")))
     context = data.get("context") or {}
     if context:
         rows.append(("context", "<br>".join(
@@ -181,9 +182,9 @@ def _summary(data: Mapping[str, Any]) -> str:
     if missing:
         flags = " ".join(f"<code>-c {_e(k)}=VALUE</code>" for k in missing)
         out.append(
-            '<div class="hint"><b>The answer depends on context the request did not give:</b> '
-            + ", ".join(f"<code>{_e(k)}</code>" for k in missing)
-            + f". Supply it to settle the decision, e.g. {flags}.</div>"
+            '<div class="hint"><b>The answer may depend on context the request did not give:'
+            "</b> " + ", ".join(f"<code>{_e(k)}</code>" for k in missing)
+            + f". Give it to settle the decision: {flags}.</div>"
         )
     return "\n".join(out)
 
@@ -203,8 +204,8 @@ def _policy(policy: Mapping[str, Any], resource: str, document: Any) -> str:
     level = f" (level {policy['level']})" if policy.get("level") is not None else ""
     out = [
         '<section class="policy">',
-        f"<h2>{_e(label)} <code>{_e(policy['name'])}</code>{_e(level)}: "
-        f'<span class="verdict {_e(policy["verdict"])}">{_e(policy["verdict"])}</span></h2>',
+        (f"<h2>{_e(label)} <code>{_e(policy['name'])}</code>{_e(level)}: "
+        f'<span class="verdict {_e(policy["verdict"])}">{_e(policy["verdict"])}</span></h2>'),
     ]
     if not policy.get("evaluated", True):
         out.append(f"<p>{_e(policy.get('note', ''))}</p>")
@@ -243,14 +244,16 @@ def _statement(s: Mapping[str, Any], resource: str, source: Any, *, evaluated: b
     sid = f" ({_e(ref['sid'])})" if ref.get("sid") else ""
     out = [
         f'<article class="stmt {kind}" id="{_anchor(ref)}" data-outcome="{_e(s["outcome"])}">',
-        f'<div class="stmt-head"><span class="tag">{_e(tag)}</span>'
+        (f'<div class="stmt-head"><span class="tag">{_e(tag)}</span>'
         f"Statement[{ref['index']}]{sid} {_e(s['effect'])}: "
-        f"<span class=\"reason\">{_e(s['reason'])}</span></div>",
+        f"<span class=\"reason\">{_e(s['reason'])}</span></div>"),
     ]
     if kind not in ("skipped", "not-evaluated"):
         out.append(_checks(s, resource))
     if source is not None:
-        out.append(f'<pre class="src">{_e(json.dumps(source, indent=2))}</pre>')
+        shown = "" if kind in ("skipped", "not-evaluated") else " open"
+        out.append(f"<details{shown}><summary>the statement as written</summary>"
+                   f'<pre class="src">{_e(json.dumps(source, indent=2))}</pre></details>')
     out.append("</article>")
     return "\n".join(out)
 
