@@ -185,7 +185,7 @@ def test_failed_verdict_comparisons_are_explained(pytester: pytest.Pytester, run
         def test_passes():
             assert verdict("deepracer", "s3:GetObject", "arn:aws:s3:::deepracer-x/y") == "Allowed"
     """)
-    result = run()
+    result = run("-vv")  # the whole explanation (see the next test for the default)
     result.assert_outcomes(failed=2, passed=1)
     result.stdout.fnmatch_lines(
         [
@@ -208,6 +208,49 @@ def test_failed_verdict_comparisons_are_explained(pytester: pytest.Pytester, run
     assert "deciding statements: identity:AWSDeepRacerServiceRolePolicy: Statement[5]" in (
         result.stdout.str()
     )
+
+
+def test_verdict_summary_survives_default_truncation(  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At pytest's default verbosity (not on CI) assertion messages are cut to 8 lines / 640
+    characters: the decision, the statements and the missing context come first."""
+    for var in ("CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(var, raising=False)
+    pytester.makepyfile("""
+        from drpolicy.testing import verdict
+
+        def test_allowed():
+            assert verdict("deepracer", "s3:GetObject", "arn:aws:s3:::other/x") == "Allowed"
+    """)
+    result = run()
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "Full output truncated" in out  # the whole explanation is cut...
+    result.stdout.fnmatch_lines([  # ...but not the summary
+        "*ImplicitlyDenied (decided by the identity policies): no statement allows it",
+        "*- identity:AWSDeepRacerServiceRolePolicy: Statement[[]5]: no Resource pattern matches*",
+        "*- identity:AWSDeepRacerServiceRolePolicy: Statement[[]6]: condition*",
+        "*missing context: s3:ExistingObjectTag/DeepRacer (the answer may depend on it)",
+        "*(the whole explanation: pytest -vv, or print(verdict))",
+    ])
+
+
+def test_assertion_failures_hide_drpolicy_frames(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]
+    pytester.makepyfile("""
+        from drpolicy.testing import assert_allowed, assert_can_assume
+
+        def test_allowed():
+            assert_allowed("deepracer", "s3:GetObject", "arn:aws:s3:::other/x")
+
+        def test_assume():
+            assert_can_assume("lambda.amazonaws.com", "sagemaker")
+    """)
+    result = run()
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "expected `s3:GetObject` on `arn:aws:s3:::other/x` to be allowed" in out
+    assert "testing.py" not in out and "def _check(" not in out and "def _assume(" not in out
 
 
 def test_options_are_documented(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]

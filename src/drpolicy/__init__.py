@@ -21,9 +21,11 @@ from __future__ import annotations
 import importlib
 import sys
 import types
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs start-up time
 if TYPE_CHECKING:  # the imports below run lazily, through __getattr__
+    from typing import Any
+
     from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
     from drpolicy.arn import Arn, parse_arn
     from drpolicy.catalog import roles
