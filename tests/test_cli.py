@@ -496,6 +496,16 @@ class TestHints:
                              "--policy", str(files["export"])),
                          "get-account-authorization-details", "--account-export")
 
+    def test_group_is_not_a_principal(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "Readers", "s3:GetObject", "*",
+                             "--account-export", str(files["export"])),
+                         "`Readers` is a group", "dana")
+
+    def test_misspelled_operator_gets_a_suggestion(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "r", "s3:GetObject", "*",
+                             "--policy", str(files["bad_policy"])),
+                         "did you mean `StringEquals`?")
+
     def test_policy_passed_as_export(self, files: dict[str, Path]) -> None:
         assert_bad_input(run("check", "x", "s3:GetObject", "*",
                              "--account-export", str(files["read"])),
