@@ -19,27 +19,11 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
 
+from drpolicy.explain import _DECIDED_BY, _TYPE_LABEL
+
 __all__ = ["render_html"]
 
 _SEGMENTS: Final = ("arn", "partition", "service", "region", "account", "resource")
-_TYPE_LABEL: Final[Mapping[str, str]] = {
-    "identity": "identity policy",
-    "permission_boundary": "permissions boundary",
-    "session": "session policy",
-    "scp": "SCP",
-    "rcp": "RCP",
-    "resource": "resource policy",
-    "trust": "trust policy",
-}
-_DECIDED_BY: Final[Mapping[str, str]] = {
-    "identity": "the identity policies",
-    "permission_boundary": "the permissions boundary",
-    "session": "the session policy",
-    "scp": "the SCPs",
-    "rcp": "the RCPs",
-    "resource": "the resource policy",
-    "trust": "the trust policy",
-}
 
 _CSS: Final = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
@@ -154,7 +138,7 @@ def _summary(data: Mapping[str, Any]) -> str:
     d = data["decision"]
     rows = [
         ("decision", f'<span class="badge {_e(d["decision"])}">{_e(d["decision"])}</span>'
-         + (f" decided by {_e(_DECIDED_BY.get(d['decided_by'], d['decided_by']))}"
+         + (f" decided by the {_e(_DECIDED_BY.get(d['decided_by'], d['decided_by']))}"
             if d.get("decided_by") else "")),
         ("principal", (f"<code>{_e(data['principal']['arn'])}</code>"
          f" ({_e(data['principal']['kind'])})")),
