@@ -274,6 +274,26 @@ def test_plugin_import_is_light() -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow  # a hypothesis run in a subprocess (seconds)
+def test_hypothesis_explanations_do_not_point_into_drpolicy(pytester: pytest.Pytester) -> None:
+    """Hypothesis's explain phase lists the lines only failing examples ran; drpolicy's own
+    lines (here the ARN generator's) would send the user into our internals."""
+    pytester.makepyfile("""
+        from hypothesis import Phase, given, settings
+        from drpolicy.strategies import requests_allowed_by
+
+        @settings(phases=list(Phase), database=None, derandomize=True, max_examples=100)
+        @given(requests_allowed_by("deepracer"))
+        def test_sometimes(request):
+            assert not request.resource.startswith("arn:aws:s3:::dr-")
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "request=Request(action=" in out  # the shrunk example reads as a request
+    assert "drpolicy/" not in out.replace("drpolicy/strategies", ""), out
+
+
 # --------------------------------------------------------------------------------------
 # A fresh project
 # --------------------------------------------------------------------------------------
