@@ -186,10 +186,12 @@ def _subparser(
     sub: Any, name: str, help_: str, description: str, examples: str,
     codes: Sequence[tuple[int, str]] = _DECISION_CODES,
 ) -> argparse.ArgumentParser:
+    import textwrap
+
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help_,
-        description=description,
+        description=textwrap.fill(description, width=92),  # the raw formatter does not wrap
         epilog=examples + exit_codes_epilog(*codes),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
