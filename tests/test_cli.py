@@ -411,7 +411,7 @@ class TestSeveralRequests:
         ("content", "fragment"),
         [
             ("", "no requests"),
-            ("who,what\nx,y\n", "unknown CSV column `who`"),
+            ("who,what\nx,y\n", "requests.txt: unknown CSV column `who`"),
         ],
     )
     def test_unusable_requests_file(self, files: dict[str, Path], content: str,

@@ -73,7 +73,10 @@ def read_requests(path: str, default_role: str | None) -> list[Request]:
         except OSError as exc:
             raise LoaderError(path, f"cannot read: {exc.strerror or exc}") from None
     stripped = text.lstrip()
-    rows = _jsonl(text, default_role) if stripped.startswith("{") else _csv(text, default_role)
+    if stripped.startswith("{"):
+        rows = _jsonl(text, default_role)
+    else:
+        rows = _csv(text, default_role, name)
     if not rows:
         raise LoaderError(name, "no requests: expected JSON Lines or CSV with a header row")
     return rows
@@ -97,14 +100,14 @@ def _jsonl(text: str, default_role: str | None) -> list[Request]:
     return out
 
 
-def _csv(text: str, default_role: str | None) -> list[Request]:
+def _csv(text: str, default_role: str | None, name: str) -> list[Request]:
     reader = csv.DictReader(io.StringIO(text))
     out: list[Request] = []
     header = [h.strip() for h in reader.fieldnames or ()]
     unknown = [h for h in header if h not in _FIELDS]
     if unknown:
         raise LoaderError(
-            "requests", f"unknown CSV column `{unknown[0]}` (expected {', '.join(_FIELDS)})"
+            name, f"unknown CSV column `{unknown[0]}` (expected {', '.join(_FIELDS)})"
         )
     for raw in reader:
         row = {k.strip(): v for k, v in raw.items() if k is not None}
