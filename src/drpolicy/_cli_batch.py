@@ -23,7 +23,10 @@ from drpolicy.errors import DrpolicyError, LoaderError
 if TYPE_CHECKING:
     from drpolicy.model import Decision
 
-__all__ = ["Request", "Result", "evaluate_all", "print_results", "read_requests", "simulate_json"]
+__all__ = [
+    "Request", "Result", "evaluate_all", "print_results", "read_requests", "requests_from_args",
+    "simulate_json",
+]
 
 _FIELDS: Final = ("role", "principal", "action", "resource", "context")
 _SIMULATE_DECISION: Final[Mapping[str, str]] = {
@@ -51,6 +54,26 @@ class Result(NamedTuple):
     decision: Decision | None
     error: str | None
     principal_kind: str | None = None
+
+
+def requests_from_args(args: Any, context: Mapping[str, Any]) -> list[Request]:
+    """The requests of a ``check`` call with ``--requests`` or ``--action-names`` /
+    ``--resource-arns``; a combination that makes no sense is a usage error (exit 2)."""
+    if args.requests is not None:
+        if args.action is not None or args.action_names or args.resource_arns:
+            args.subparser.error("--requests takes the requests from FILE: give only ROLE"
+                                 " (the default role of its lines), not ACTION or RESOURCE")
+        if context:
+            args.subparser.error("--requests: give each line's context in FILE, not -c")
+        return read_requests(args.requests, args.role)
+    actions = args.action_names or ([args.action] if args.action else [])
+    resources = args.resource_arns or ([args.resource] if args.resource else [])
+    both = [args.action is not None and bool(args.action_names),
+            args.resource is not None and bool(args.resource_arns)]
+    if args.role is None or not actions or not resources or any(both):
+        args.subparser.error("give ROLE, then ACTION or --action-names, and RESOURCE or"
+                             " --resource-arns (one of each)")
+    return [Request(None, args.role, a, r, context) for a in actions for r in resources]
 
 
 def read_requests(path: str, default_role: str | None) -> list[Request]:

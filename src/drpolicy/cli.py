@@ -584,23 +584,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         else:
             _print_decision(d, args.format == "json")
         return _exit(d)
-    if args.requests is not None:
-        if args.action is not None or args.action_names or args.resource_arns:
-            args.subparser.error("--requests takes the requests from FILE: give only ROLE"
-                                 " (the default role of its lines), not ACTION or RESOURCE")
-        if context:
-            args.subparser.error("--requests: give each line's context in FILE, not -c")
-        requests = batch.read_requests(args.requests, args.role)
-    else:
-        actions = args.action_names or ([args.action] if args.action else [])
-        resources = args.resource_arns or ([args.resource] if args.resource else [])
-        given = [args.action is not None and bool(args.action_names),
-                 args.resource is not None and bool(args.resource_arns)]
-        if args.role is None or not actions or not resources or any(given):
-            args.subparser.error("give ROLE, then ACTION or --action-names, and RESOURCE or"
-                                 " --resource-arns (one of each)")
-        requests = [batch.Request(None, args.role, a, r, context)
-                    for a in actions for r in resources]
+    requests = batch.requests_from_args(args, context)
     subjects: dict[str, Any] = {}
 
     def subject_of(role: str) -> Any:
@@ -612,11 +596,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     results = batch.evaluate_all(requests, subject_of)
     batch.print_results(results, args.format)
     codes = [EXIT_BAD_INPUT if res.decision is None else _exit(res.decision) for res in results]
-    return _worst(codes)
-
-
-def _worst(codes: Sequence[int]) -> int:
-    """The exit code of several results: bad input first, then the highest code."""
+    # the worst outcome: bad input first, then the highest code
     return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else max(codes, default=EXIT_ALLOWED)
 
 
