@@ -2,8 +2,10 @@
 
 Profiles (select one with the ``HYPOTHESIS_PROFILE`` environment variable):
 
-* ``ci`` (default): quick, for every test run; no deadline (timings on shared CI machines
-  are noise, and no unit test may assert on time);
+* ``dev`` (the default outside CI): a small budget, so a plain ``pytest`` stays quick;
+* ``ci`` (the default when the ``CI`` environment variable is set, as in ``.ci/run``): the
+  budget every property was tuned for; no deadline (timings on shared CI machines are noise,
+  and no unit test may assert on time);
 * ``thorough``: many more examples, for a local or nightly run:
   ``HYPOTHESIS_PROFILE=thorough python -m pytest tests/property``;
 * ``debug``: like ``ci`` but verbose, printing every generated example.
@@ -33,9 +35,12 @@ _COMMON = {
     "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
 }
 
+settings.register_profile("dev", max_examples=15, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("ci", max_examples=60, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("thorough", max_examples=2000, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile(
     "debug", max_examples=60, verbosity=Verbosity.verbose, **_COMMON  # type: ignore[arg-type]
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)

@@ -1345,6 +1345,8 @@ def not_principal_excludes(spec: object, principal: str) -> bool:
     aws = strings(spec.get("AWS", []), "AWS")
     if "*" in aws:
         return True
+    if not any(strings(v, k) for k, v in spec.items()):
+        return True  # an empty NotPrincipal matches nothing (docs/semantics.md): no effect
     kind = info["kind"]
     if kind == "service":
         services = strings(spec.get("Service", []), "Service")

@@ -3,10 +3,15 @@
 Every subcommand, its ``--json`` output, its exit code (0 allowed/ok, 1 denied/error findings,
 2 bad input) and its bad-input behaviour (one ``drpolicy: error:`` line on stderr, nothing on
 stdout).
+
+Every test runs twice: in-process (``drpolicy.cli.main`` with stdout, stderr and the working
+directory redirected; the quick tier) and as a real subprocess (the slow tier, ``-m slow``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -25,13 +30,54 @@ MODEL = "arn:aws:s3:::deepracer-models/model.tar.gz"
 ACCOUNT = "111122223333"
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+_SUBPROCESS = False  # set for each test by the `_mode` fixture
+
+
+@pytest.fixture(
+    autouse=True, params=["in-process", pytest.param("subprocess", marks=pytest.mark.slow)]
+)
+def _mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "_SUBPROCESS", request.param == "subprocess")
+
+
+def run(
+    *args: str, cwd: Path | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    if not _SUBPROCESS:
+        return _run_in_process(args, cwd, stdin)
     env = dict(os.environ)
     env.pop("PYTHONWARNINGS", None)
     return subprocess.run(
         [sys.executable, "-m", "drpolicy", *args],
         capture_output=True, text=True, timeout=120, cwd=cwd, env=env, check=False,
+        input=stdin if stdin is not None else "",
     )
+
+
+def _run_in_process(
+    args: tuple[str, ...], cwd: Path | None, stdin: str | None
+) -> subprocess.CompletedProcess[str]:
+    """``drpolicy.cli.main(args)`` as the subprocess would run it: its own working directory,
+    stdin, stdout and stderr, no account cache from an earlier call, SystemExit as the exit
+    code."""
+    from drpolicy import cli
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd, old_stdin = os.getcwd(), sys.stdin
+    cli._accounts.clear()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin = io.StringIO(stdin or "")
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = cli.main(list(args))
+            except SystemExit as exc:  # argparse: --help, --version, usage errors
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        os.chdir(old_cwd)
+        sys.stdin = old_stdin
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 def run_json(*args: str) -> tuple[int, Any]:
@@ -152,6 +198,46 @@ def test_subcommand_help(command: str) -> None:
     assert proc.returncode == 0
     assert "examples:" in proc.stdout and f"drpolicy {command}" in proc.stdout
     assert "--json" in proc.stdout and "exit codes:" in proc.stdout
+    # every option says what it does: --json too
+    assert re.search(r"--json\s+print the \w+ as JSON", proc.stdout), proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "zero", "one"),
+    [
+        ("check", "0  allowed", "1  denied"),
+        ("explain", "0  allowed", "1  denied"),
+        ("roles", "0  listed", None),
+        ("validate", "0  no finding of severity error", "1  a finding of severity error"),
+        ("can-assume", "0  PRINCIPAL may assume ROLE", "1  it may not"),
+    ],
+)
+def test_each_subcommand_states_its_own_exit_codes(
+    command: str, zero: str, one: str | None
+) -> None:
+    codes = run(command, "--help").stdout.split("exit codes:")[1]
+    assert zero in codes and "2  bad input" in codes
+    if one is None:
+        assert "\n  1  " not in codes
+    else:
+        assert one in codes
+    if command != "validate":
+        assert "validate" not in codes and "listed" not in codes.replace("0  listed", "")
+
+
+def test_exit_codes_epilog_is_shared() -> None:
+    from drpolicy.cli import exit_codes_epilog
+
+    text = exit_codes_epilog((0, "done"), (1, "not done"), (2, "also: a bad line"))
+    assert text.splitlines()[:3] == ["exit codes:", "  0  done", "  1  not done"]
+    assert text.count("  2  ") == 1 and "also: a bad line" in text
+
+
+def test_version() -> None:
+    import drpolicy
+
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.strip() == f"drpolicy {drpolicy.__version__}"
 
 
 def test_no_command_is_bad_input() -> None:
@@ -254,6 +340,176 @@ class TestCheck:
                      "lambda:UpdateFunctionCode",
                      f"arn:aws:lambda:us-east-1:{ACCOUNT}:function:app-web", *export)
         assert by_arn.returncode == 0, by_arn.stderr
+
+
+# --------------------------------------------------------------------------------------
+# check: several requests, --output simulate, hints
+# --------------------------------------------------------------------------------------
+
+OTHER = "arn:aws:s3:::other-bucket/model.tar.gz"
+
+
+class TestSeveralRequests:
+    def test_actions_times_resources(self) -> None:
+        proc = run("check", "deepracer", "--action-names", "s3:GetObject", "s3:DeleteBucket",
+                   "--resource-arns", MODEL, OTHER)
+        assert proc.returncode == 1, proc.stderr  # the worst outcome: a denial
+        rows = [line.split("\t") for line in proc.stdout.splitlines()]
+        assert [r[:4] for r in rows] == [
+            ["Allowed", "deepracer", "s3:GetObject", MODEL],
+            ["ImplicitlyDenied", "deepracer", "s3:GetObject", OTHER],
+            ["ImplicitlyDenied", "deepracer", "s3:DeleteBucket", MODEL],
+            ["ImplicitlyDenied", "deepracer", "s3:DeleteBucket", OTHER],
+        ]
+        assert rows[0][4].startswith("by identity:AWSDeepRacerServiceRolePolicy: Statement[5]")
+
+    def test_all_allowed_exits_0(self) -> None:
+        proc = run("check", "deepracer", "s3:GetObject", "--resource-arns", MODEL,
+                   "arn:aws:s3:::my-deepracer-bucket/k")
+        assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 2
+
+    def test_jsonl_from_stdin_with_a_bad_line(self) -> None:
+        lines = [
+            {"role": "deepracer", "action": "s3:GetObject", "resource": MODEL},
+            {"role": "nosuchrole", "action": "s3:GetObject", "resource": MODEL},
+            {"action": "iam:PassRole", "resource": "arn:aws:iam::123456789012:role/Any",
+             "context": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            {"role": "deepracer", "action": "s3:GetObject"},
+        ]
+        stdin = "\n".join(json.dumps(x) for x in lines) + "\n\nnot json\n"
+        proc = run("check", "sagemaker", "--requests", "-", "--json", stdin=stdin)
+        assert proc.returncode == 2  # a bad line is the worst outcome
+        out = [json.loads(line) for line in proc.stdout.splitlines()]
+        assert [o["line"] for o in out] == [1, 2, 3, 4, 6]
+        assert out[0]["decision"]["decision"] == "Allowed"
+        assert "unknown role `nosuchrole`" in out[1]["error"]
+        assert out[2]["role"] == "sagemaker" and out[2]["decision"]["allowed"] is True
+        assert "`resource` is missing" in out[3]["error"]
+        assert out[4]["error"].startswith("line 6: not JSON")
+
+    def test_csv_file(self, files: dict[str, Path]) -> None:
+        requests = write(files["dir"] / "requests.csv", (
+            "role,action,resource,context\n"
+            f"deepracer,s3:GetObject,{OTHER},\n"
+            f'deepracer,s3:GetObject,{OTHER},"{{""s3:ExistingObjectTag/DeepRacer"": ""true""}}"\n'
+        ))
+        proc = run("check", "--requests", str(requests))
+        assert proc.returncode == 1
+        assert [line.split("\t")[0] for line in proc.stdout.splitlines()] == [
+            "ImplicitlyDenied", "Allowed",
+        ]
+
+    def test_requests_with_custom_policies(self, files: dict[str, Path]) -> None:
+        requests = write(files["dir"] / "r.jsonl", json.dumps(
+            {"action": "s3:GetObject", "resource": "arn:aws:s3:::data/secret/k"}) + "\n")
+        proc = run("check", "reader", "--requests", str(requests), "--policy", str(files["read"]),
+                   "--policy", str(files["deny"]))
+        assert proc.returncode == 1
+        assert proc.stdout.startswith("ExplicitlyDenied\treader\ts3:GetObject")
+
+    @pytest.mark.parametrize(
+        ("content", "fragment"),
+        [
+            ("", "no requests"),
+            ("who,what\nx,y\n", "requests.txt: unknown CSV column `who`"),
+        ],
+    )
+    def test_unusable_requests_file(self, files: dict[str, Path], content: str,
+                                    fragment: str) -> None:
+        path = write(files["dir"] / "requests.txt", content)
+        assert_bad_input(run("check", "--requests", str(path)), fragment)
+
+    def test_requests_file_missing(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "--requests", str(files["dir"] / "none.jsonl")),
+                         "none.jsonl", "no such file")
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ("check",),
+            ("check", "deepracer"),
+            ("check", "deepracer", "s3:GetObject", "*", "--requests", "-"),
+            ("check", "deepracer", "--action-names", "s3:GetObject"),
+            ("check", "deepracer", "s3:GetObject", "--action-names", "s3:PutObject",
+             "--resource-arns", "*"),
+        ],
+    )
+    def test_usage_errors(self, args: tuple[str, ...]) -> None:
+        assert_bad_input(run(*args), "drpolicy check --help")
+
+
+class TestSimulateOutput:
+    def test_shape_of_aws_simulate_custom_policy(self) -> None:
+        proc = run("check", "deepracer", "--action-names", "s3:GetObject",
+                   "--resource-arns", MODEL, OTHER, "--output", "simulate")
+        assert proc.returncode == 1, proc.stderr
+        results = json.loads(proc.stdout)["EvaluationResults"]
+        assert results == [
+            {"EvalActionName": "s3:GetObject", "EvalResourceName": MODEL,
+             "EvalDecision": "allowed",
+             "MatchedStatements": [{"SourcePolicyId": "AWSDeepRacerServiceRolePolicy",
+                                    "SourcePolicyType": "role"}],
+             "MissingContextValues": ["s3:ExistingObjectTag/DeepRacer"]},
+            {"EvalActionName": "s3:GetObject", "EvalResourceName": OTHER,
+             "EvalDecision": "implicitDeny", "MatchedStatements": [],
+             "MissingContextValues": ["s3:ExistingObjectTag/DeepRacer"]},
+        ]
+
+    def test_explicit_deny_single_request(self, files: dict[str, Path]) -> None:
+        proc = run("check", "r", "s3:GetObject", "arn:aws:s3:::data/secret/k",
+                   "--policy", str(files["read"]), "--policy", str(files["deny"]),
+                   "--format", "simulate")
+        assert proc.returncode == 1
+        (result,) = json.loads(proc.stdout)["EvaluationResults"]
+        assert result["EvalDecision"] == "explicitDeny"
+        assert result["MatchedStatements"] == [{"SourcePolicyId": "deny-secret",
+                                                "SourcePolicyType": "role"}]
+
+
+class TestHints:
+    def test_missing_context_says_how_to_settle_it(self) -> None:
+        proc = run("check", "sagemaker", "iam:PassRole", "arn:aws:iam::123456789012:role/Any")
+        assert proc.returncode == 1
+        assert ("  the answer may depend on it: give it with -c iam:PassedToService=VALUE"
+                in proc.stdout.splitlines())
+
+    def test_empty_policy_folder_is_bad_input(self, files: dict[str, Path]) -> None:
+        empty = files["dir"] / "empty"
+        empty.mkdir()
+        (empty / "README.txt").write_text("no policies here", encoding="utf-8")
+        assert_bad_input(run("check", "r", "s3:GetObject", "*", "--policy", str(empty)),
+                         str(empty), "no policy files")
+
+    def test_policy_named_like_a_catalog_role_says_so(self, files: dict[str, Path]) -> None:
+        proc = run("check", "deepracer", "s3:GetObject", "arn:aws:s3:::data/x",
+                   "--policy", str(files["read"]))
+        assert proc.returncode == 0
+        assert proc.stderr.startswith("drpolicy: note: `deepracer` is evaluated with the"
+                                      f" policies of {files['read']} only")
+        assert "AWSDeepRacerServiceRole's policies are not used" in proc.stderr
+        # a name that is not a catalog role: no note
+        assert run("check", "reader", "s3:GetObject", "arn:aws:s3:::data/x",
+                   "--policy", str(files["read"])).stderr == ""
+
+    def test_export_passed_as_policy(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "dana", "s3:GetObject", "*",
+                             "--policy", str(files["export"])),
+                         "get-account-authorization-details", "--account-export")
+
+    def test_group_is_not_a_principal(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "Readers", "s3:GetObject", "*",
+                             "--account-export", str(files["export"])),
+                         "`Readers` is a group", "dana")
+
+    def test_misspelled_operator_gets_a_suggestion(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "r", "s3:GetObject", "*",
+                             "--policy", str(files["bad_policy"])),
+                         "did you mean `StringEquals`?")
+
+    def test_policy_passed_as_export(self, files: dict[str, Path]) -> None:
+        assert_bad_input(run("check", "x", "s3:GetObject", "*",
+                             "--account-export", str(files["read"])),
+                         "policy document", "pass it with --policy")
 
 
 # --------------------------------------------------------------------------------------
@@ -563,6 +819,7 @@ class TestBadFiles:
                              "--policy", str(other / "read.json")), "`read`")
 
 
+@pytest.mark.slow  # runs the installed script
 def test_console_script_matches_module() -> None:
     """The installed ``drpolicy`` script (when present) is the same program."""
     script = Path(sys.executable).with_name("drpolicy")

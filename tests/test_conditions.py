@@ -204,6 +204,22 @@ def test_mis_cased_operator_names_the_right_spelling(name: str, right: str) -> N
         parse_operator(name)
 
 
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [("StringEqualz", "StringEquals"), ("ForAnyValue:StringEqualz", "ForAnyValue:StringEquals"),
+     ("StringEqualzIfExists", "StringEqualsIfExists"), ("IpAdress", "IpAddress"),
+     ("NumericLessThenEquals", "NumericLessThanEquals")],
+)
+def test_misspelled_operator_gets_a_suggestion(name: str, suggestion: str) -> None:
+    with pytest.raises(ValueError, match=f"unknown operator `{name}`: did you mean `{suggestion}`"):
+        parse_operator(name)
+
+
+def test_unrelated_operator_gets_no_suggestion() -> None:
+    with pytest.raises(ValueError, match=r"^unknown operator `Bogus`$"):
+        parse_operator("Bogus")
+
+
 def test_null_if_exists_message() -> None:
     with pytest.raises(ValueError, match="NullIfExists"):
         parse_operator("NullIfExists")

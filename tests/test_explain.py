@@ -696,6 +696,7 @@ def _catalog_requests() -> Iterator[tuple[str, str, str, dict[str, Any] | None]]
         yield name, action, resource, context
 
 
+@pytest.mark.slow  # every catalog request (seconds): the slow tier
 def test_agrees_with_engine_over_catalog() -> None:
     checked = 0
     verdicts: set[str] = set()

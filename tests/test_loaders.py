@@ -837,3 +837,22 @@ def test_user_from_policies_rejects_bad_input(kwargs: dict[str, Any], error: typ
     args: dict[str, Any] = {"name": "dana", "policies": {}, **kwargs}
     with pytest.raises(error):
         User.from_policies(args.pop("name"), args.pop("policies"), **args)
+
+
+def test_lookup_of_the_wrong_kind_says_what_the_name_is(account: Account) -> None:
+    with pytest.raises(CatalogError, match=r"^`alice` is a user in account 111122223333, not a role$"):
+        account.role("alice")
+    with pytest.raises(CatalogError, match=r"`SageMakerTrainingRole` is a role .*, not a user$"):
+        account.user("SageMakerTrainingRole")
+    with pytest.raises(CatalogError, match=r"`alice` is a user .*, not a group$"):
+        account.group("alice")
+    with pytest.raises(CatalogError, match=r"unknown role `nobody` in account 111122223333"):
+        account.role("nobody")
+
+
+def test_a_group_is_not_a_principal(account: Account) -> None:
+    with pytest.raises(CatalogError) as info:
+        account.principal("Developers")
+    message = str(info.value)
+    assert message.startswith("`Developers` is a group in account 111122223333, not a role or")
+    assert "groups make no requests" in message and "alice, bob" in message

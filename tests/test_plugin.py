@@ -185,7 +185,7 @@ def test_failed_verdict_comparisons_are_explained(pytester: pytest.Pytester, run
         def test_passes():
             assert verdict("deepracer", "s3:GetObject", "arn:aws:s3:::deepracer-x/y") == "Allowed"
     """)
-    result = run()
+    result = run("-vv")  # the whole explanation (see the next test for the default)
     result.assert_outcomes(failed=2, passed=1)
     result.stdout.fnmatch_lines(
         [
@@ -210,6 +210,49 @@ def test_failed_verdict_comparisons_are_explained(pytester: pytest.Pytester, run
     )
 
 
+def test_verdict_summary_survives_default_truncation(  # type: ignore[no-untyped-def]
+    pytester: pytest.Pytester, run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At pytest's default verbosity (not on CI) assertion messages are cut to 8 lines / 640
+    characters: the decision, the statements and the missing context come first."""
+    for var in ("CI", "BUILD_NUMBER"):
+        monkeypatch.delenv(var, raising=False)
+    pytester.makepyfile("""
+        from drpolicy.testing import verdict
+
+        def test_allowed():
+            assert verdict("deepracer", "s3:GetObject", "arn:aws:s3:::other/x") == "Allowed"
+    """)
+    result = run()
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "Full output truncated" in out  # the whole explanation is cut...
+    result.stdout.fnmatch_lines([  # ...but not the summary
+        "*ImplicitlyDenied (decided by the identity policies): no statement allows it",
+        "*- identity:AWSDeepRacerServiceRolePolicy: Statement[[]5]: no Resource pattern matches*",
+        "*- identity:AWSDeepRacerServiceRolePolicy: Statement[[]6]: condition*",
+        "*missing context: s3:ExistingObjectTag/DeepRacer (the answer may depend on it)",
+        "*(the whole explanation: pytest -vv, or print(verdict))",
+    ])
+
+
+def test_assertion_failures_hide_drpolicy_frames(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]
+    pytester.makepyfile("""
+        from drpolicy.testing import assert_allowed, assert_can_assume
+
+        def test_allowed():
+            assert_allowed("deepracer", "s3:GetObject", "arn:aws:s3:::other/x")
+
+        def test_assume():
+            assert_can_assume("lambda.amazonaws.com", "sagemaker")
+    """)
+    result = run()
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "expected `s3:GetObject` on `arn:aws:s3:::other/x` to be allowed" in out
+    assert "testing.py" not in out and "def _check(" not in out and "def _assume(" not in out
+
+
 def test_options_are_documented(pytester: pytest.Pytester, run) -> None:  # type: ignore[no-untyped-def]
     result = run("--help")
     result.stdout.fnmatch_lines(
@@ -229,6 +272,26 @@ def test_plugin_import_is_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.slow  # a hypothesis run in a subprocess (seconds)
+def test_hypothesis_explanations_do_not_point_into_drpolicy(pytester: pytest.Pytester) -> None:
+    """Hypothesis's explain phase lists the lines only failing examples ran; drpolicy's own
+    lines (here the ARN generator's) would send the user into our internals."""
+    pytester.makepyfile("""
+        from hypothesis import Phase, given, settings
+        from drpolicy.strategies import requests_allowed_by
+
+        @settings(phases=list(Phase), database=None, derandomize=True, max_examples=100)
+        @given(requests_allowed_by("deepracer"))
+        def test_sometimes(request):
+            assert not request.resource.startswith("arn:aws:s3:::dr-")
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    assert "request=Request(action=" in out  # the shrunk example reads as a request
+    assert "drpolicy/" not in out.replace("drpolicy/strategies", ""), out
 
 
 # --------------------------------------------------------------------------------------
@@ -254,6 +317,7 @@ def test_strategies(drpolicy_role, request):
 """
 
 
+@pytest.mark.slow  # a fresh venv and pip install: the slow tier
 def test_plugin_works_in_a_fresh_project(tmp_path: Path) -> None:
     """A project that only `pip install`s drpolicy (no editable install; the package index is
     used for pytest, hypothesis and the build backend) gets the fixtures through the

@@ -327,6 +327,7 @@ def test_catalog_names_and_aliases_are_accepted() -> None:
         assert drpolicy.is_allowed("AWSDeepRacerSageMakerAccessRole", *request)
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 @pytest.mark.parametrize("name", ROLE_IDS)
 def test_allowed_requests_are_constructed_not_filtered(name: str) -> None:
     """Without the final safety check, the construction alone must already be right nearly
@@ -339,6 +340,7 @@ def test_allowed_requests_are_constructed_not_filtered(name: str) -> None:
     assert allowed >= 0.9 * len(draws), f"{allowed} of {len(draws)} constructions allowed"
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 @pytest.mark.parametrize("name", ROLE_IDS)
 def test_allowed_draws_exercise_every_constructible_allow_statement(name: str) -> None:
     role = ALL_ROLES[name]
@@ -416,6 +418,7 @@ def _finds(role: str, predicate: Callable[[Request], bool]) -> Request:
     return find(requests_denied_by(role), predicate, settings=_FIND)
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 def test_denied_draws_include_a_deepracer_role_on_another_path() -> None:
     found = _finds(
         "deepracer",
@@ -439,6 +442,7 @@ def test_denied_draws_include_a_wrong_passed_to_service() -> None:
     assert not drpolicy.is_allowed("sagemaker", *found)
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 def test_denied_draws_include_a_deepracer_bucket_in_the_wrong_case() -> None:
     def wrong_case(r: Request) -> bool:
         bucket = r.resource.removeprefix("arn:aws:s3:::").split("/")[0]
@@ -452,6 +456,7 @@ def test_denied_draws_include_a_deepracer_bucket_in_the_wrong_case() -> None:
     assert not drpolicy.is_allowed("robomaker", *found)
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 def test_denied_draws_include_a_missing_object_tag() -> None:
     found = _finds(
         "deepracer",
@@ -690,6 +695,7 @@ def test_requests_are_valid(request: Request) -> None:
     drpolicy.evaluate("robomaker", action, resource, context)
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 @pytest.mark.parametrize(
     "policy_type", ["identity", "permission_boundary", "session", "scp", "resource", "trust"]
 )
@@ -717,6 +723,7 @@ def test_statement_options(statement: dict[str, Any]) -> None:
         assert a.lower().startswith("s3:")
 
 
+@pytest.mark.slow  # a fixed budget of draws (seconds): the slow tier
 def test_policies_vary_their_json_shapes() -> None:
     shapes: Counter[str] = Counter()
     for doc in collect(policies(), 150):

@@ -21,13 +21,17 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, NoReturn
+from typing import TYPE_CHECKING, Any, Final, NoReturn
 
+from drpolicy import __version__
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
-from drpolicy.explain import _DECIDED_BY
-from drpolicy.model import Decision, Policy, PolicyType
 
-__all__ = ["EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "build_parser", "main"]
+if TYPE_CHECKING:
+    from drpolicy.model import Decision, Policy, PolicyType
+
+__all__ = [
+    "EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "build_parser", "exit_codes_epilog", "main",
+]
 
 
 def __dir__() -> list[str]:
@@ -41,13 +45,51 @@ EXIT_DENIED: Final = 1
 EXIT_BAD_INPUT: Final = 2
 """Bad input: unknown role, malformed action/ARN/context/policy file, missing file, bad usage."""
 
-_EXIT_CODES = """\
-exit codes:
-  0  allowed (validate: no finding of severity error, or of --fail-on; roles: listed)
-  1  denied, explicitly or implicitly (validate: a finding of severity error, or --fail-on)
-  2  bad input: unknown role, malformed action, ARN, context or policy file, missing file;
-     stderr gets one line `drpolicy: error: ...` and stdout stays empty
-"""
+_BAD_INPUT_MEANING: Final = (
+    "bad input: unknown role, malformed action, ARN, context or policy file, missing file;"
+    " stderr gets one line `drpolicy: error: ...` and stdout stays empty"
+)
+
+
+def exit_codes_epilog(*codes: tuple[int, str]) -> str:
+    """The ``exit codes:`` block of a subcommand's ``--help``: its own codes (e.g.
+    ``(0, "allowed"), (1, "denied")``), then code 2, bad input, which every subcommand shares.
+    Subcommands defined in other modules use it too, so the blocks read alike.
+
+    >>> print(exit_codes_epilog((0, "listed")), end="")
+    exit codes:
+      0  listed
+      2  bad input: unknown role, malformed action, ARN, context or policy file, missing file;
+         stderr gets one line `drpolicy: error: ...` and stdout stays empty
+    """
+    import textwrap
+
+    own = [(code, meaning) for code, meaning in codes if code != EXIT_BAD_INPUT]
+    bad = "; ".join([_BAD_INPUT_MEANING, *(m for c, m in codes if c == EXIT_BAD_INPUT)])
+    lines = ["exit codes:"]
+    for code, meaning in (*own, (EXIT_BAD_INPUT, bad)):
+        lines.extend(textwrap.wrap(
+            meaning, width=92, initial_indent=f"  {code}  ", subsequent_indent="     ",
+        ))
+    return "\n".join(lines) + "\n"
+
+
+_DECISION_CODES: Final = (
+    (EXIT_ALLOWED, "allowed"),
+    (EXIT_DENIED, "denied, explicitly or implicitly"),
+)
+_BATCH_CODES: Final = (
+    (EXIT_ALLOWED, "allowed (with several requests: every one allowed)"),
+    (EXIT_DENIED, "denied, explicitly or implicitly (with several requests: at least one)"),
+    (EXIT_BAD_INPUT, ("with --requests, also: a line was bad input (its result line says why;"
+                     " the other lines are still decided)")),
+)
+_EXIT_CODES = exit_codes_epilog(
+    (EXIT_ALLOWED, ("allowed; or success (roles), or no finding of severity error or --fail-on"
+                   " (validate)")),
+    (EXIT_DENIED, ("denied, explicitly or implicitly; or a finding of severity error or"
+                  " --fail-on (validate)")),
+)
 
 _MAIN_EXAMPLES = """\
 examples:
@@ -71,6 +113,9 @@ examples:
       --context-json '{"s3:ExistingObjectTag/DeepRacer": "true"}'
   drpolicy check reader s3:GetObject arn:aws:s3:::data/x.csv --policy read.json --boundary b.json
   drpolicy check alice s3:GetObject arn:aws:s3:::data/x --account-export account.json --json
+  drpolicy check deepracer --action-names s3:GetObject s3:PutObject \\
+      --resource-arns arn:aws:s3:::deepracer-a/k arn:aws:s3:::other/k --output simulate
+  drpolicy check --requests requests.jsonl      # or requests.csv, or - for stdin
 
 """
 
@@ -138,27 +183,59 @@ class _BadInput(DrpolicyError):
 
 
 def _subparser(
-    sub: Any, name: str, help_: str, description: str, examples: str
+    sub: Any, name: str, help_: str, description: str, examples: str,
+    codes: Sequence[tuple[int, str]] = _DECISION_CODES,
 ) -> argparse.ArgumentParser:
+    import textwrap
+
     parser: argparse.ArgumentParser = sub.add_parser(
         name,
         help=help_,
-        description=description,
-        epilog=examples + _EXIT_CODES,
+        description=textwrap.fill(description, width=92),  # the raw formatter does not wrap
+        epilog=examples + exit_codes_epilog(*codes),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.set_defaults(subparser=parser)  # to report unknown arguments against it
     return parser
 
 
-def _add_request(p: argparse.ArgumentParser) -> None:
-    p.add_argument("role", metavar="ROLE",
-                   help="catalog role name or alias (see `drpolicy roles`); with --policy the"
-                        " name to give the role; with --account-export a role or user name or ARN")
-    p.add_argument("action", metavar="ACTION", help="service:ActionName, e.g. s3:GetObject")
-    p.add_argument("resource", metavar="RESOURCE",
-                   help="resource ARN, or * for actions without resource-level permissions")
+_ROLE_HELP: Final = (
+    "catalog role name or alias (see `drpolicy roles`); with --policy: any name, given to the"
+    " role built from the files (a catalog name then does NOT bring the catalog's policies);"
+    " with --account-export: a role or user name or ARN of the export"
+)
+
+
+def _add_request(p: argparse.ArgumentParser, *, several: bool = False) -> None:
+    if not several:
+        p.add_argument("role", metavar="ROLE", help=_ROLE_HELP)
+        p.add_argument("action", metavar="ACTION", help="service:ActionName, e.g. s3:GetObject")
+        p.add_argument("resource", metavar="RESOURCE",
+                       help="resource ARN, or * for actions without resource-level permissions")
+    else:  # check: ACTION RESOURCE, or --action-names/--resource-arns, or --requests
+        p.add_argument("role", metavar="ROLE", nargs="?", help=_ROLE_HELP)
+        p.add_argument("action", metavar="ACTION", nargs="?",
+                       help="service:ActionName, e.g. s3:GetObject")
+        p.add_argument("resource", metavar="RESOURCE", nargs="?",
+                       help="resource ARN, or * for actions without resource-level permissions")
+        g = p.add_argument_group("several requests in one call (one result line each)")
+        g.add_argument("--action-names", nargs="+", metavar="ACTION",
+                       help="decide each of these actions on each resource (instead of ACTION)")
+        g.add_argument("--resource-arns", nargs="+", metavar="RESOURCE",
+                       help="the resources for --action-names (instead of RESOURCE)")
+        g.add_argument("--requests", metavar="FILE",
+                       help="decide every request of FILE (- for stdin): JSON Lines, or CSV with"
+                            " a header; fields role (or principal; default ROLE), action,"
+                            " resource, context (a JSON object)")
     _add_context(p)
+
+
+def _add_format(p: argparse.ArgumentParser, what: str, choices: Sequence[str]) -> None:
+    """--format (alias --output) and its shorthand --json."""
+    p.add_argument("--format", "--output", dest="format", choices=choices, default="text",
+                   help=f"how to print the {what}: " + ", ".join(choices) + " (default text)")
+    p.add_argument("--json", dest="format", action="store_const", const="json",
+                   help=f"print the {what} as JSON (same as --format json)")
 
 
 def _add_context(p: argparse.ArgumentParser) -> None:
@@ -201,15 +278,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_MAIN_EXAMPLES + _EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"drpolicy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser,
                                 metavar="COMMAND")
 
     check = _subparser(sub, "check", "may ROLE do ACTION on RESOURCE?",
-                       "Decide one request by a session of ROLE (its identity policies within"
-                       " its permissions boundary).", _CHECK_EXAMPLES)
-    _add_request(check)
+                       "Decide a request by a session of ROLE (its identity policies within"
+                       " its permissions boundary); or several: each of --action-names on each"
+                       " of --resource-arns, or every line of --requests FILE. --output"
+                       " simulate prints JSON shaped like `aws iam simulate-custom-policy`.",
+                       _CHECK_EXAMPLES, _BATCH_CODES)
+    _add_request(check, several=True)
     _add_role_source(check)
-    check.add_argument("--json", action="store_true", help="print the decision as JSON")
+    _add_format(check, "decisions", ("text", "json", "simulate"))
 
     explain = _subparser(sub, "explain", "why is ROLE allowed or denied ACTION on RESOURCE?",
                          "Decide one request and show every statement considered: action,"
@@ -221,20 +302,22 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("-v", "--verbose", action="store_true",
                          help="show every check of every statement, also those whose action"
                               " does not match")
-    explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    _add_format(explain, "explanation", ("text", "json", "html"))
 
     roles = _subparser(sub, "roles", "list the built-in roles (or a loaded account's)",
                        "List the catalog's roles, or the roles and users of an account"
-                       " export.", _ROLES_EXAMPLES)
+                       " export.", _ROLES_EXAMPLES, ((EXIT_ALLOWED, "listed"),))
     roles.add_argument("--account-export", metavar="FILE",
                        help="list this `aws iam get-account-authorization-details` output")
     roles.add_argument("--ignore-missing-managed", action="store_true",
                        help="skip attached managed policies the export does not contain")
-    roles.add_argument("--json", action="store_true")
+    roles.add_argument("--json", action="store_true", help="print the list as JSON")
 
     validate = _subparser(sub, "validate", "lint policy files",
                           "Check policy files for errors and for things AWS accepts that are"
-                          " almost always mistakes.", _VALIDATE_EXAMPLES)
+                          " almost always mistakes.", _VALIDATE_EXAMPLES,
+                          ((EXIT_ALLOWED, "no finding of severity error (or of --fail-on)"),
+                           (EXIT_DENIED, "a finding of severity error (or of --fail-on)")))
     validate.add_argument("files", nargs="+", metavar="FILE", help="policy JSON files")
     validate.add_argument("--type", dest="policy_type", choices=_POLICY_TYPES,
                           help="also check the structural rules of this policy type"
@@ -242,24 +325,26 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--fail-on", choices=_SEVERITIES, default="error", metavar="SEVERITY",
                           help="exit 1 when a finding is this severe or more: error (default),"
                                " security-warning, warning or suggestion")
-    validate.add_argument("--json", action="store_true")
+    validate.add_argument("--json", action="store_true", help="print the findings as JSON")
 
     assume = _subparser(sub, "can-assume", "may PRINCIPAL assume ROLE (its trust policy)?",
                         "Decide sts:AssumeRole on ROLE by PRINCIPAL: the role's trust policy,"
                         " plus the caller's identity policies and boundary when given (or"
                         " taken from --account-export when PRINCIPAL is in it).",
-                        _ASSUME_EXAMPLES)
+                        _ASSUME_EXAMPLES,
+                        ((EXIT_ALLOWED, "PRINCIPAL may assume ROLE"),
+                         (EXIT_DENIED, "it may not, explicitly or implicitly")))
     assume.add_argument("principal", metavar="PRINCIPAL",
                         help="service principal, IAM/STS ARN, account ID or `anonymous`; with"
                              " --account-export also a user or role name of the export")
-    assume.add_argument("role", metavar="ROLE", help="catalog role name or alias, or see below")
+    assume.add_argument("role", metavar="ROLE", help=_ROLE_HELP)
     _add_context(assume)
     _add_role_source(assume, caller=True)
     assume.add_argument("--action", default="sts:AssumeRole",
                         help="the STS action (default sts:AssumeRole)")
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
-    assume.add_argument("--json", action="store_true")
+    assume.add_argument("--json", action="store_true", help="print the decision as JSON")
     return parser
 
 
@@ -314,21 +399,32 @@ def _load_account(path: str, ignore_missing: bool) -> Any:
     if key not in _accounts:
         if not Path(path).is_file():
             raise LoaderError(path, "no such file" if not Path(path).exists() else "not a file")
-        _accounts[key] = load_account(
-            Path(path), missing_managed="ignore" if ignore_missing else "error"
-        )
+        try:
+            _accounts[key] = load_account(
+                Path(path), missing_managed="ignore" if ignore_missing else "error"
+            )
+        except LoaderError as exc:
+            if "looks like a policy document" not in str(exc):
+                raise
+            raise _BadInput(
+                f"{path}: not an `aws iam get-account-authorization-details` export but a"
+                " policy document: pass it with --policy"
+            ) from None
     return _accounts[key]
 
 
 def _policies(paths: Sequence[str], policy_type: PolicyType) -> list[Policy]:
-    from drpolicy.loaders import load_policy_dir, load_policy_file
+    from drpolicy.loaders import load_policy_dir
 
     out: list[Policy] = []
     for path in paths:
         if Path(path).is_dir():
-            out.extend(load_policy_dir(path, policy_type=policy_type).values())
+            found = load_policy_dir(path, policy_type=policy_type)
+            if not found:
+                raise LoaderError(path, "no policy files (*.json) in this folder")
+            out.extend(found.values())
         else:
-            out.append(load_policy_file(path, policy_type=policy_type))
+            out.append(_policy_file(path, policy_type))
     names: dict[str, int] = {}
     for p in out:
         names[p.name] = names.get(p.name, 0) + 1
@@ -344,13 +440,52 @@ def _policies(paths: Sequence[str], policy_type: PolicyType) -> list[Policy]:
 def _one(path: str | None, policy_type: PolicyType) -> Policy | None:
     if path is None:
         return None
+    return _policy_file(path, policy_type)
+
+
+_EXPORT_KEYS: Final = ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies")
+
+
+def _policy_file(path: str, policy_type: PolicyType) -> Policy:
+    """A policy file; an account export passed as a policy gets pointed to --account-export."""
+    from drpolicy.errors import PolicyParseError
     from drpolicy.loaders import load_policy_file
 
-    return load_policy_file(path, policy_type=policy_type)
+    try:
+        return load_policy_file(path, policy_type=policy_type)
+    except (PolicyParseError, LoaderError):
+        try:
+            data = json.loads(Path(path).read_bytes().decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            data = None
+        if isinstance(data, dict) and "Statement" not in data and any(
+            k in data for k in _EXPORT_KEYS
+        ):
+            raise _BadInput(
+                f"{path}: this is an `aws iam get-account-authorization-details` export, not a"
+                " policy: pass it with --account-export"
+            ) from None
+        raise
 
 
 def _custom(args: argparse.Namespace) -> bool:
     return bool(args.policy or args.trust_policy or args.boundary)
+
+
+def _note_catalog_clash(args: argparse.Namespace) -> None:
+    """With --policy, a ROLE that names a catalog role is only a name: say so on stderr."""
+    from drpolicy.catalog import ALIASES, ROLE_NAMES
+
+    name = ALIASES.get(args.role, args.role if args.role in ROLE_NAMES else None)
+    if name is None or getattr(args, "_clash_noted", False):
+        return
+    args._clash_noted = True
+    files = ", ".join([*args.policy, *filter(None, (args.trust_policy, args.boundary))])
+    print(
+        f"drpolicy: note: `{args.role}` is evaluated with the policies of {files} only; the"
+        f" built-in {name}'s policies are not used (drop --policy for them)",
+        file=sys.stderr,
+    )
 
 
 def _subject(args: argparse.Namespace, *, roles_only: bool = False) -> Any:
@@ -370,6 +505,7 @@ def _subject(args: argparse.Namespace, *, roles_only: bool = False) -> Any:
         return account.role(args.role) if roles_only else account.principal(args.role)
     account_id = args.account_id or DEFAULT_ACCOUNT_ID
     if _custom(args):
+        _note_catalog_clash(args)
         return Role.from_policies(
             args.role,
             {p.name: p for p in _policies(args.policy, "identity")},
@@ -392,18 +528,23 @@ def _print_json(data: Any) -> None:
 
 
 def _print_decision(d: Decision, as_json: bool) -> None:
-    from drpolicy.explain import decision_to_json
-
+    # drpolicy.explain is imported only when needed: it is a fifth of the start-up time
     if as_json:
+        from drpolicy.explain import decision_to_json
+
         _print_json(decision_to_json(d))
         return
     print(d.decision)
     for r in d.reasons:
         print(f"  by {r}")
     if d.decided_by and not d.allowed:
+        from drpolicy.explain import _DECIDED_BY
+
         print(f"  decided by: {_DECIDED_BY[d.decided_by]}")
     if d.missing_context:
         print(f"  missing context: {', '.join(d.missing_context)}")
+        settle = " ".join(f"-c {k}=VALUE" for k in d.missing_context)
+        print(f"  the answer may depend on it: give it with {settle}")
     for e in d.errors:
         print(f"  error: {e}")
 
@@ -420,25 +561,70 @@ def _exit(d: Decision) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from drpolicy._api import evaluate
+    from drpolicy import _cli_batch as batch
 
     context = _context(args.context, args.context_json)
-    subject = _subject(args)
-    d = evaluate(subject, args.action, args.resource, context)
-    _print_decision(d, args.json)
-    return _exit(d)
+    several = bool(args.requests or args.action_names or args.resource_arns)
+    if not several:
+        missing = [n for n in ("role", "action", "resource") if getattr(args, n) is None]
+        if missing:
+            args.subparser.error(
+                "the following arguments are required: "
+                + ", ".join(n.upper() for n in missing)
+                + " (or --action-names/--resource-arns, or --requests FILE)"
+            )
+        from drpolicy._api import evaluate
+
+        subject = _subject(args)
+        d = evaluate(subject, args.action, args.resource, context)
+        if args.format == "simulate":
+            request = batch.Request(None, args.role, args.action, args.resource, context)
+            kind = getattr(getattr(subject, "principal", None), "kind", None)
+            _print_json(batch.simulate_json([batch.Result(request, d, None, kind)]))
+        else:
+            _print_decision(d, args.format == "json")
+        return _exit(d)
+    requests = batch.requests_from_args(args, context)
+    subjects: dict[str, Any] = {}
+
+    def subject_of(role: str) -> Any:
+        if role not in subjects:
+            args.role = role
+            subjects[role] = _subject(args)
+        return subjects[role]
+
+    results = batch.evaluate_all(requests, subject_of)
+    batch.print_results(results, args.format)
+    codes = [EXIT_BAD_INPUT if res.decision is None else _exit(res.decision) for res in results]
+    # the worst outcome: bad input first, then the highest code
+    return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else max(codes, default=EXIT_ALLOWED)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from drpolicy.explain import explain
 
     context = _context(args.context, args.context_json)
-    e = explain(_subject(args), args.action, args.resource, context)
-    if args.json:
+    subject = _subject(args)
+    e = explain(subject, args.action, args.resource, context)
+    if args.format == "json":
         _print_json(e.to_json())
+    elif args.format == "html":
+        from drpolicy._html import render_html
+
+        documents = {(kind, p.name): p.to_json() for kind, p in _policies_of(subject)}
+        print(render_html(e.to_json(), documents), end="")
     else:
         print(e.render(verbose=args.verbose))
     return _exit(e.decision)
+
+
+def _policies_of(subject: Any) -> list[tuple[str, Policy]]:
+    """The subject's identity policies and permissions boundary (for their source text)."""
+    out = [("identity", p) for p in getattr(subject, "policies", ())]
+    boundary = getattr(subject, "permission_boundary", None)
+    if boundary is not None:
+        out.append(("permission_boundary", boundary))
+    return out
 
 
 def _cmd_roles(args: argparse.Namespace) -> int:

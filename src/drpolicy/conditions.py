@@ -429,7 +429,12 @@ def parse_operator(written: str) -> OperatorSpec:
             raise OperatorError(f"unknown operator `{written}`: the suffix is spelled `IfExists`")
     row = OPERATORS.get(base.lower())
     if row is None:
-        raise OperatorError(f"unknown operator `{written}`")
+        import difflib
+
+        names = {r.name.lower(): r.name for r in OPERATORS.values()}
+        close = difflib.get_close_matches(base.lower(), list(names), n=1, cutoff=0.8)
+        hint = f": did you mean `{written.replace(base, names[close[0]])}`?" if close else ""
+        raise OperatorError(f"unknown operator `{written}`{hint}")
     if row.name != base:
         raise OperatorError(f"unknown operator `{written}`: it is spelled `{row.name}`")
     if row.family == "Null" and if_exists:

@@ -396,7 +396,7 @@ class Account:
         """
         found = _find(self.roles, name_or_arn)
         if found is None:
-            raise _unknown(name_or_arn, "role", self.account_id, self.roles)
+            raise self._not_a(name_or_arn, "role", self.roles)
         return found
 
     def user(self, name_or_arn: str) -> User:
@@ -407,8 +407,20 @@ class Account:
         """
         found = _find(self.users, name_or_arn)
         if found is None:
-            raise _unknown(name_or_arn, "user", self.account_id, self.users)
+            raise self._not_a(name_or_arn, "user", self.users)
         return found
+
+    def _not_a(self, name_or_arn: str, kind: str, entities: Mapping[str, Any]) -> CatalogError:
+        """The error for an unknown ``kind``; it says so when the name is another kind."""
+        for other, found in (("role", self.roles), ("user", self.users),
+                             ("group", self.groups)):
+            if other != kind and _find(found, name_or_arn) is not None:
+                return _lookup_error(
+                    name_or_arn,
+                    tuple(entities),
+                    f"`{name_or_arn}` is a {other} in account {self.account_id}, not a {kind}",
+                )
+        return _unknown(name_or_arn, kind, self.account_id, entities)
 
     def group(self, name_or_arn: str) -> Group:
         """A group by name (exact, else case-insensitive) or ARN.
@@ -418,7 +430,7 @@ class Account:
         """
         found = _find(self.groups, name_or_arn)
         if found is None:
-            raise _unknown(name_or_arn, "group", self.account_id, self.groups)
+            raise self._not_a(name_or_arn, "group", self.groups)
         return found
 
     def principal(self, name_or_arn: str) -> Role | User:
@@ -441,6 +453,17 @@ class Account:
             return role
         if user is not None:
             return user
+        group = _find(self.groups, name_or_arn)
+        if group is not None:
+            members = [u.name for u in self.users.values() if group.name in u.groups]
+            raise _lookup_error(
+                name_or_arn,
+                tuple(members),
+                f"`{name_or_arn}` is a group in account {self.account_id}, not a role or user:"
+                " groups make no requests, their policies apply to their members"
+                + (f" (ask about one of them: {', '.join(members)})" if members
+                   else " (it has none)"),
+            )
         raise _lookup_error(
             name_or_arn,
             (*self.roles, *self.users),

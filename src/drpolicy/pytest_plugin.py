@@ -202,7 +202,15 @@ def pytest_assertrepr_compare(
     verdict, other = (left, right) if isinstance(left, testing.Verdict) else (right, left)
     if not isinstance(verdict, testing.Verdict):
         return None
-    return [f"{verdict!r} {op} {other!r}", *verdict.explanation_lines()]
+    # the summary first: pytest cuts assertion messages to 8 lines / 640 characters unless
+    # run with -vv (or on CI); the whole explanation follows
+    return [
+        f"{verdict!r} {op} {other!r}",
+        *verdict.summary_lines(),
+        "  (the whole explanation: pytest -vv, or print(verdict))",
+        "",
+        *verdict.explanation_lines(),
+    ]
 
 
 def _testing_if_loaded() -> Any:

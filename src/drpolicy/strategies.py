@@ -2283,3 +2283,28 @@ def requests_denied_by(
 
         parts.append(outside())
     return st.one_of(parts)
+
+
+def _hide_drpolicy_from_hypothesis_explanations() -> None:
+    """Hypothesis's explain phase reports lines "always and only run by failing test cases";
+    lines inside drpolicy (these generators, the engine) tell the user nothing that the failing
+    request does not. Hypothesis has no public hook for this, so add drpolicy's folder to its
+    internal list of unhelpful locations when that list exists (best effort: nothing happens
+    on a hypothesis without it)."""
+    import os
+
+    try:
+        from hypothesis.internal import scrutineer
+    except ImportError:  # pragma: no cover - a hypothesis without the explain phase
+        return
+    here = os.path.dirname(os.path.abspath(__file__)).replace(os.sep, "/")
+    current = getattr(scrutineer, "UNHELPFUL_LOCATIONS", None)
+    # the list holds globs of `/`-separated paths; a folder with other special characters
+    # would not translate reliably, so it is left alone
+    if isinstance(current, tuple) and re.fullmatch(r"[\w/.:-]+", here):
+        pattern = f"{here}/**"
+        if pattern not in current:
+            scrutineer.UNHELPFUL_LOCATIONS = (*current, pattern)
+
+
+_hide_drpolicy_from_hypothesis_explanations()

@@ -256,6 +256,7 @@ def _check(
     expected: str,
     msg: str | None,
 ) -> Decision:
+    __tracebackhide__ = True  # pytest: the failure is the caller's line, not drpolicy's
     subject = _subject(role)
     decision: Decision = subject.evaluate(action, resource, context)
     if decision.decision in _EXPECTATIONS[expected]:
@@ -301,6 +302,7 @@ def assert_allowed(
         CatalogError: unknown role name.
         RequestError: malformed request.
     """
+    __tracebackhide__ = True
     return _check(role, action, resource, context, "Allowed", msg)
 
 
@@ -332,6 +334,7 @@ def assert_denied(
         AssertionError: the request is allowed (or denied the other way); the message shows
             the statements that allowed it.
     """
+    __tracebackhide__ = True
     expected = {None: "Denied", True: "ExplicitlyDenied", False: "ImplicitlyDenied"}[explicit]
     return _check(role, action, resource, context, expected, msg)
 
@@ -345,6 +348,7 @@ def _assume(
     expect_allowed: bool,
     msg: str | None,
 ) -> Decision:
+    __tracebackhide__ = True
     subject = _resolve_role(role) if isinstance(role, str) else role
     if not isinstance(subject, Role):
         raise RequestError(
@@ -434,6 +438,7 @@ def assert_can_assume(
     >>> assert_can_assume("sagemaker.amazonaws.com", "sagemaker").decision
     'Allowed'
     """
+    __tracebackhide__ = True
     return _assume(principal, role, context, identity_policies, action, True, msg)
 
 
@@ -453,6 +458,7 @@ def assert_cannot_assume(
         AssertionError: the caller can assume the role; the message shows the trust
             statements that admit it.
     """
+    __tracebackhide__ = True
     return _assume(principal, role, context, identity_policies, action, False, msg)
 
 
@@ -520,6 +526,48 @@ class Verdict:
             f" for {_label(self._subject)}>"
         )
 
+    def summary_lines(self, *, statements: int = 2, width: int = 140) -> list[str]:
+        """The explanation in a few short lines: the decision, why (at most ``statements``
+        statements matching the action, each cut to ``width`` characters) and the missing
+        context keys. The pytest plugin prints these first, so they survive pytest's default
+        truncation of assertion messages (8 lines, 640 characters).
+
+        >>> for line in verdict("sagemaker", "iam:PassRole", "arn:aws:iam::123456789012:role/R"
+        ...                     ).summary_lines(width=80):
+        ...     print(line)
+          ImplicitlyDenied (decided by the identity policies): no statement allows it
+          - identity:AWSDeepRacerSageMakerAccessRolePolicy: Statement[6]: condition S...
+          missing context: iam:PassedToService (the answer may depend on it)
+        """
+        d = self.decision
+        by = f" (decided by the {d.decided_by} policies)" if d.decided_by else ""
+        if d.reasons:
+            verb = "denied" if d.decision == "ExplicitlyDenied" else "allowed"
+            why = f"{verb} by " + ", ".join(str(r) for r in d.reasons)
+        else:
+            why = "no statement allows it"
+        lines = [_cut(f"  {d.decision}{by}: {why}", width)]
+        try:
+            from drpolicy.explain import explain
+
+            considered = [
+                s for s in explain(self._subject, self.action, self.resource,
+                                   self.context).statements
+                if s.outcome != "action-mismatch" and s.ref not in d.reasons
+            ]
+        except (ImportError, DrpolicyError):
+            considered = []
+        for s in considered[:statements]:
+            lines.append(_cut(f"  {'+' if s.applies else '-'} {s.ref}: {s.reason}", width))
+        if len(considered) > statements:
+            lines.append(f"  ... and {len(considered) - statements} more statements")
+        if d.missing_context:
+            lines.append(_cut(
+                f"  missing context: {', '.join(d.missing_context)}"
+                " (the answer may depend on it)", width,
+            ))
+        return lines
+
     def explanation_lines(self) -> list[str]:
         """The explanation, line by line (what the pytest plugin prints)."""
         return _explanation_lines(
@@ -528,6 +576,10 @@ class Verdict:
 
     def __str__(self) -> str:
         return "\n".join([repr(self), *self.explanation_lines()])
+
+
+def _cut(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 3] + "..."
 
 
 def verdict(
