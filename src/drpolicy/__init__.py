@@ -17,6 +17,7 @@ The public API is this module's ``__all__``; everything in ``_``-prefixed module
 from __future__ import annotations
 
 from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
+from drpolicy._request_check import RequestFinding, check_request
 from drpolicy.arn import Arn, parse_arn
 from drpolicy.catalog import roles
 from drpolicy.errors import (
@@ -62,6 +63,7 @@ __all__ = [
     "PrincipalSpec",
     "Problem",
     "RequestError",
+    "RequestFinding",
     "Role",
     "Statement",
     "StatementRef",
@@ -69,6 +71,7 @@ __all__ = [
     "__version__",
     "authorize",
     "can_assume",
+    "check_request",
     "decision_cache",
     "evaluate",
     "explain",

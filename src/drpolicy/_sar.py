@@ -38,6 +38,7 @@ __all__ = [
     "ResourceType",
     "action",
     "actions",
+    "arn_services",
     "closest_actions",
     "closest_condition_keys",
     "closest_services",
@@ -50,6 +51,8 @@ __all__ = [
     "service_condition_keys",
     "services",
     "supplement_services",
+    "supports_key",
+    "templates_for",
 ]
 
 INSTALL: Final = (
@@ -422,6 +425,45 @@ def condition_key_spelling(key: str) -> str | None:
 def is_global_key(key: str) -> bool:
     """Whether ``key`` is a global ``aws:`` key of the table (templates included)."""
     return key.lower().startswith("aws:") and _key_entry(key) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _action_keys(action: ActionInfo) -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    exact = frozenset(k.lower() for k in action.condition_keys if not _has_placeholder(k))
+    templates = tuple(
+        _template_regex(k.lower()) for k in action.condition_keys if _has_placeholder(k)
+    )
+    return exact, templates
+
+
+def supports_key(action: ActionInfo, key: str) -> bool:
+    """Whether ``action`` lists condition key ``key`` (an instance of a listed template counts:
+    ``s3:ExistingObjectTag/team`` for ``s3:ExistingObjectTag/<key>``). Some actions list a
+    templated key by an example name (``secretsmanager:ResourceTag/tag-key``): an instance of
+    the same template as a listed example counts too."""
+    exact, templates = _action_keys(action)
+    low = key.lower()
+    if low in exact or any(rx.fullmatch(key) for rx in templates):
+        return True
+    own = templates_for(key)
+    return any(rx.fullmatch(listed) for rx in own for listed in exact)
+
+
+def templates_for(key: str) -> tuple[re.Pattern[str], ...]:
+    """The templated key names of the data that ``key`` is an instance of."""
+    return tuple(rx for _, _, rx, _ in _key_index().templates if rx.fullmatch(key))
+
+
+@functools.cache
+def arn_services() -> frozenset[str]:
+    """Every service name that appears in an ARN format of the data (without placeholders)."""
+    names: set[str] = set()
+    for service in services():
+        for rtype in resource_types(service).values():
+            segs = rtype.arn.split(":", 5)
+            if len(segs) == 6 and segs[2] and "${" not in segs[2]:
+                names.add(segs[2].lower())
+    return frozenset(names)
 
 
 @functools.cache

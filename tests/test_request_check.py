@@ -1,0 +1,146 @@
+"""drpolicy.check_request: requests checked against AWS's catalog (typos in actions, resources
+that fit no resource type, unknown or mistyped context keys), with suggestions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import drpolicy
+from drpolicy import check_request
+from drpolicy._request_check import REQUEST_CHECKS
+
+SAGEMAKER = drpolicy.role("sagemaker").policies
+
+
+def codes(*args: Any, **kwargs: Any) -> list[str]:
+    return [f.code for f in check_request(*args, **kwargs)]
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "context", "code", "suggestion"),
+    [
+        ("s3:GetObjekt", "arn:aws:s3:::deepracer-x/y", None, "unknown-action", "s3:GetObject"),
+        (
+            "sagemakr:CreateTrainingJob",
+            "*",
+            None,
+            "unknown-service",
+            "sagemaker:CreateTrainingJob",
+        ),
+        (
+            "s3:GetObject",
+            "arn:aws:s3::secrets/db.txt",
+            None,
+            "resource-type-mismatch",
+            "arn:aws:s3:::secrets/db.txt",
+        ),
+        ("s3:GetObject", "arn:aws:s3:::bucket", None, "resource-type-mismatch", None),
+        ("s3:ListAllMyBuckets", "arn:aws:s3:::bucket", None, "resource-needs-star", "*"),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::123456789012:role/r",
+            {"iam:PasedToService": "sagemaker.amazonaws.com"},
+            "unknown-context-key",
+            "iam:PassedToService",
+        ),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::b/k",
+            {"aws:PrincipalTga/team": "x"},
+            "unknown-context-key",
+            "aws:PrincipalTag/team",
+        ),
+        ("s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "nope"}, "context-value-type", None),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::b/k",
+            {"aws:SecureTransport": "yes"},
+            "context-value-type",
+            None,
+        ),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::b/k",
+            {"aws:CurrentTime": "noon"},
+            "context-value-type",
+            None,
+        ),
+        ("s3:ListBucket", "arn:aws:s3:::b", {"s3:max-keys": "ten"}, "context-value-type", None),
+    ],
+)
+def test_findings(
+    action: str, resource: str, context: Any, code: str, suggestion: str | None
+) -> None:
+    (finding,) = check_request(action, resource, context, policies=SAGEMAKER)
+    assert finding.code == code
+    assert finding.code in REQUEST_CHECKS
+    assert finding.suggestion == suggestion
+    if suggestion is not None and code != "resource-needs-star":
+        assert f"did you mean `{suggestion}`?" in finding.message
+    assert str(finding).endswith(f"[{code}]")
+
+
+@pytest.mark.parametrize(
+    ("action", "resource", "context"),
+    [
+        ("s3:GetObject", "arn:aws:s3:::deepracer-x/y", None),
+        ("S3:getobject", "arn:aws:s3:::b/k", {"aws:SourceIp": "10.0.0.0/8"}),
+        ("s3:ListAllMyBuckets", "*", None),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::123456789012:role/r",
+            {"iam:PassedToService": "sagemaker.amazonaws.com"},
+        ),
+        (
+            "s3:GetObject",
+            "arn:aws:s3:::b/k",
+            {
+                "s3:ExistingObjectTag/DeepRacer": "true",
+                "aws:PrincipalTag/team": "x",
+                "aws:SecureTransport": True,
+                "aws:CurrentTime": "2020-01-01T00:00:00Z",
+                "aws:EpochTime": "1577836800",
+                "aws:MultiFactorAuthAge": "30",
+            },
+        ),
+        (
+            "deepracer:GetModel",
+            "arn:aws:deepracer:us-east-1:123456789012:model/reinforcement_learning/abc",
+            {"deepracer:MultiUser": "true"},
+        ),
+        ("iam:GetPolicy", "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", None),
+        ("s3:GetObject", "not-an-arn", None),  # the engine reports a malformed ARN itself
+        ("s3GetObject", "*", None),  # likewise a malformed action
+    ],
+)
+def test_clean_requests(action: str, resource: str, context: Any) -> None:
+    assert check_request(action, resource, context, policies=SAGEMAKER) == ()
+
+
+def test_a_key_a_statement_reads_is_never_unknown() -> None:
+    policy = drpolicy.load_policy(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "s3:GetObject",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"myapp:Flavour": "x"}},
+                }
+            ],
+        }
+    )
+    assert codes("s3:GetObject", "arn:aws:s3:::b/k", {"myapp:Flavour": "x"}) == [
+        "unknown-context-key"
+    ]
+    assert (
+        codes("s3:GetObject", "arn:aws:s3:::b/k", {"myapp:Flavour": "x"}, policies=[policy]) == []
+    )
+
+
+def test_the_check_does_not_change_decisions() -> None:
+    decision = drpolicy.evaluate("deepracer", "s3:GetObjekt", "arn:aws:s3:::deepracer-x/y")
+    assert decision.decision == "ImplicitlyDenied"
