@@ -280,8 +280,11 @@ class Role(_Identity):
             service: only this service prefix's actions.
             context: request context keys, as for :meth:`evaluate`.
 
-        >>> [str(a) for a in load_role("deepracer").allowed_actions(service="iam")]
-        ['iam:PassRole on arn:aws:iam::123456789012:role/x by identity:AWSDeepRacerServiceRolePolicy: Statement[7] [if iam:PassedToService = sagemaker.amazonaws.com]']
+        >>> import drpolicy
+        >>> for entry in drpolicy.role("sagemaker").allowed_actions(service="iam"):
+        ...     print(entry.action, entry.conditions)
+        iam:CreateServiceLinkedRole ('if iam:AWSServiceName like sagemaker.application-autoscaling.amazonaws.com',)
+        iam:PassRole ('if iam:PassedToService = sagemaker.amazonaws.com',)
         """
         from drpolicy._whatcan import allowed_actions
 
