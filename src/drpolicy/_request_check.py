@@ -112,7 +112,7 @@ def keys_read(policies: Iterable[Policy]) -> frozenset[str]:
 
 def _action(action: str, out: list[RequestFinding]) -> _sar.ActionInfo | None:
     service, sep, name = action.partition(":")
-    if not sep or not service or not name:
+    if not sep or not service or not name or "*" in action or "?" in action:
         return None  # malformed: the engine reports that itself
     if service.lower() not in _sar.services():
         close = _sar.closest_actions(action, n=1)

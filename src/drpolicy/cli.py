@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
+from drpolicy import _cli_catalog
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
 from drpolicy.explain import _DECIDED_BY
 from drpolicy.model import Decision, Policy, PolicyType
@@ -210,6 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_request(check)
     _add_role_source(check)
     check.add_argument("--json", action="store_true", help="print the decision as JSON")
+    _cli_catalog.add_strict(check)
 
     explain = _subparser(sub, "explain", "why is ROLE allowed or denied ACTION on RESOURCE?",
                          "Decide one request and show every statement considered: action,"
@@ -222,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="show every check of every statement, also those whose action"
                               " does not match")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
+    _cli_catalog.add_strict(explain)
 
     roles = _subparser(sub, "roles", "list the built-in roles (or a loaded account's)",
                        "List the catalog's roles, or the roles and users of an account"
@@ -260,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true")
+    _cli_catalog.add_parsers(sub, _subparser, _add_context, _add_role_source)
     return parser
 
 
@@ -425,20 +429,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
     context = _context(args.context, args.context_json)
     subject = _subject(args)
     d = evaluate(subject, args.action, args.resource, context)
+    warned = _cli_catalog.request_warnings(subject, args.action, args.resource, context)
     _print_decision(d, args.json)
-    return _exit(d)
+    return EXIT_BAD_INPUT if warned and args.strict else _exit(d)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from drpolicy.explain import explain
 
     context = _context(args.context, args.context_json)
-    e = explain(_subject(args), args.action, args.resource, context)
+    subject = _subject(args)
+    e = explain(subject, args.action, args.resource, context)
+    warned = _cli_catalog.request_warnings(subject, args.action, args.resource, context)
     if args.json:
         _print_json(e.to_json())
     else:
         print(e.render(verbose=args.verbose))
-    return _exit(e.decision)
+    return EXIT_BAD_INPUT if warned and args.strict else _exit(e.decision)
 
 
 def _cmd_roles(args: argparse.Namespace) -> int:
@@ -534,7 +541,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             found = [
                 {"severity": f.severity, "code": f.code, "path": f.path, "message": f.message}
                 for f in validate_policy(
-                    _unwrap(source), policy_type=args.policy_type, name=path.stem
+                    _unwrap(source), policy_type=args.policy_type, name=path.stem,
+                    progress=_cli_catalog.validate_progress(name),
                 )
             ]
         except PolicyParseError as exc:  # not a policy at all: every problem is an error
@@ -608,6 +616,18 @@ def _cmd_can_assume(args: argparse.Namespace) -> int:
     return _exit(d)
 
 
+def _cmd_what_can(args: argparse.Namespace) -> int:
+    context = _context(args.context, args.context_json)
+    return _cli_catalog.run_what_can(args, _subject(args), context)
+
+
+def _cmd_who_can(args: argparse.Namespace) -> int:
+    context = _context(args.context, args.context_json)
+    account = _load_account(args.account_export, args.ignore_missing_managed)
+    policy = _one(args.resource_policy, "resource")
+    return _cli_catalog.run_who_can(args, account, context, policy)
+
+
 def _export_entity(args: argparse.Namespace, principal: str) -> Any:
     """The export's user or role that ``principal`` names (by name or ARN), if any."""
     from drpolicy.errors import CatalogError
@@ -630,6 +650,8 @@ _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "roles": _cmd_roles,
     "validate": _cmd_validate,
     "can-assume": _cmd_can_assume,
+    "what-can": _cmd_what_can,
+    "who-can": _cmd_who_can,
 }
 
 
