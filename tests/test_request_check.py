@@ -144,3 +144,61 @@ def test_a_key_a_statement_reads_is_never_unknown() -> None:
 def test_the_check_does_not_change_decisions() -> None:
     decision = drpolicy.evaluate("deepracer", "s3:GetObjekt", "arn:aws:s3:::deepracer-x/y")
     assert decision.decision == "ImplicitlyDenied"
+
+
+# --------------------------------------------------------------------------------------
+# drpolicy.testing asserts are strict by default (issue 12's acceptance examples)
+# --------------------------------------------------------------------------------------
+
+
+def test_assert_denied_fails_on_a_misspelt_service() -> None:
+    from drpolicy.testing import assert_denied
+
+    with pytest.raises(AssertionError, match=r"did you mean `sagemaker:CreateTrainingJob`\?"):
+        assert_denied(
+            "sagemaker",
+            "sagemakr:CreateTrainingJob",
+            "arn:aws:sagemaker:us-east-1:123456789012:training-job/j",
+        )
+    # the opt-out, for actions newer than the bundled data
+    assert_denied(
+        "sagemaker",
+        "sagemakr:CreateTrainingJob",
+        "arn:aws:sagemaker:us-east-1:123456789012:training-job/j",
+        strict=False,
+    )
+
+
+def test_assert_denied_fails_on_a_misspelt_context_key() -> None:
+    from drpolicy.testing import assert_denied
+
+    target = "arn:aws:iam::123456789012:role/AWSDeepRacerSageMakerAccessRole"
+    with pytest.raises(
+        AssertionError, match=r"`iam:PasedToService`.*did you mean `iam:PassedToService`"
+    ):
+        assert_denied(
+            "sagemaker", "iam:PassRole", target, {"iam:PasedToService": "sagemaker.amazonaws.com"}
+        )
+    assert_denied(
+        "sagemaker",
+        "iam:PassRole",
+        target,
+        {"iam:PasedToService": "sagemaker.amazonaws.com"},
+        strict=False,
+    )
+
+
+def test_assert_allowed_is_strict_too() -> None:
+    from drpolicy.testing import assert_allowed
+
+    with pytest.raises(AssertionError, match="unknown-context-key"):
+        assert_allowed(
+            "deepracer",
+            "s3:GetObject",
+            "arn:aws:s3:::deepracer-x/y",
+            {"s3:ExistingObjectTga/DeepRacer": "true"},
+        )
+    assert assert_allowed("deepracer", "s3:GetObject", "arn:aws:s3:::deepracer-x/y").allowed
+    # resource findings are not part of the strict mode (they stay CLI warnings)
+    assert check_request("s3:GetObject", "arn:aws:s3:::deepracer/")  # an empty object key
+    assert_allowed("deepracer", "s3:GetObject", "arn:aws:s3:::deepracer/")

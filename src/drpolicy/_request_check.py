@@ -25,7 +25,7 @@ from drpolicy import _sar
 from drpolicy._globs import _fits_format, _policy_arn
 from drpolicy.model import Policy
 
-__all__ = ["RequestFinding", "check_request", "keys_read"]
+__all__ = ["RequestFinding", "check_request", "keys_read", "require_known_request"]
 
 REQUEST_CHECKS: Final[Mapping[str, str]] = {
     "unknown-service": "the action's service prefix is no AWS service",
@@ -37,6 +37,13 @@ REQUEST_CHECKS: Final[Mapping[str, str]] = {
     "context-value-type": "a context value that is not of its key's type",
 }
 """Every request check, by code."""
+
+STRICT_CODES: Final = frozenset(
+    {"unknown-service", "unknown-action", "unknown-context-key", "context-value-type"}
+)
+"""The findings the strict :mod:`drpolicy.testing` asserts fail on: misspelt names and
+mistyped values. Resource findings stay warnings there: the data's resource types are not
+always what a test means by a resource (an empty S3 key, a log group for a log-stream action)."""
 
 
 @attrs.frozen(slots=True)
@@ -275,3 +282,28 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def require_known_request(
+    subject: Any, action: str, resource: str, context: Mapping[str, Any] | None
+) -> None:
+    """Raise :class:`AssertionError` naming the request's misspelt names and mistyped values
+    (:data:`STRICT_CODES`; the strict mode of the :mod:`drpolicy.testing` asserts): a test
+    about a request AWS never sends passes or fails for the wrong reason."""
+    policies = list(getattr(subject, "policies", ()))
+    boundary = getattr(subject, "permission_boundary", None)
+    if boundary is not None:
+        policies.append(boundary)
+    findings = [
+        f
+        for f in check_request(action, resource, context, policies=policies)
+        if f.code in STRICT_CODES
+    ]
+    if findings:
+        lines = [f"the request is not one AWS would send (`{action}` on `{resource}`):"]
+        lines += [f"  {f}" for f in findings]
+        lines.append(
+            "  (pass strict=False if the action or key is newer than drpolicy's AWS data,"
+            f" version {_sar.data_version()})"
+        )
+        raise AssertionError("\n".join(lines))
