@@ -202,3 +202,45 @@ def test_assert_allowed_is_strict_too() -> None:
     # resource findings are not part of the strict mode (they stay CLI warnings)
     assert check_request("s3:GetObject", "arn:aws:s3:::deepracer/")  # an empty object key
     assert_allowed("deepracer", "s3:GetObject", "arn:aws:s3:::deepracer/")
+
+
+# --------------------------------------------------------------------------------------
+# drpolicy.strategies: real actions and resources from the catalog
+# --------------------------------------------------------------------------------------
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from drpolicy import strategies as drst
+
+
+@given(st.data())
+def test_catalog_strategies_draw_requests_aws_could_send(data: st.DataObject) -> None:
+    action = data.draw(
+        drst.catalog_actions(
+            matching=[
+                "s3:*Object",
+                "iam:PassRole",
+                "deepracer:*",
+                "logs:Create*",
+                "sagemaker:*TrainingJob",
+            ]
+        )
+    )
+    resource = data.draw(drst.catalog_resources(action, account="123456789012"))
+    assert check_request(action, resource) == (), (action, resource)
+
+
+@given(drst.catalog_actions("lambda"))
+def test_catalog_actions_of_a_service(action: str) -> None:
+    assert action.startswith("lambda:")
+    assert drpolicy._sar.action(action) is not None
+
+
+def test_catalog_strategies_refuse_what_the_catalog_lacks() -> None:
+    from hypothesis.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        drst.catalog_actions(matching="s3:GetObjekt")
+    with pytest.raises(InvalidArgument):
+        drst.catalog_resources("s3:GetObjekt")
