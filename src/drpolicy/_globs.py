@@ -213,3 +213,16 @@ def _format_arn(arn: str) -> tuple[_ArnGlob, ...]:
 def _fits_format(entry: _ArnGlob, arn_format: str) -> bool:
     """Whether a ``Resource`` entry can match some ARN of an ARN format."""
     return any(_arn_intersects(entry, g) for g in _format_arn(arn_format))
+
+
+def _colon_fix(text: str, arn_formats: list[str], *, variables: bool) -> str | None:
+    """``text`` with one ``:`` added or removed, if that makes it fit one of ``arn_formats``
+    (the usual typo: ``arn:aws:s3::bucket/*`` for ``arn:aws:s3:::bucket/*``)."""
+    colons = [i for i, ch in enumerate(text) if ch == ":"]
+    candidates = [text[:i] + ":" + text[i:] for i in colons]
+    candidates += [text[:i] + text[i + 1 :] for i in colons]
+    for cand in candidates:
+        glob = _policy_arn(cand, variables=variables)
+        if not glob.any and any(_fits_format(glob, f) for f in arn_formats):
+            return cand
+    return None

@@ -22,7 +22,7 @@ from typing import Any, Final
 import attrs
 
 from drpolicy import _sar
-from drpolicy._globs import _fits_format, _policy_arn
+from drpolicy._globs import _colon_fix, _fits_format, _policy_arn
 from drpolicy.model import Policy
 
 __all__ = ["RequestFinding", "check_request", "keys_read", "require_known_request"]
@@ -175,7 +175,7 @@ def _resource(info: _sar.ActionInfo, resource: str, out: list[RequestFinding]) -
     glob = _policy_arn(resource, variables=False)
     if any(_fits_format(glob, t.arn) for t in info.resource_types):
         return
-    fix = _arn_fix(resource, info)
+    fix = _colon_fix(resource, [t.arn for t in info.resource_types], variables=False)
     names = ", ".join(f"`{t.name}` (`{t.arn}`)" for t in info.resource_types[:3])
     more = f" and {len(info.resource_types) - 3} more" if len(info.resource_types) > 3 else ""
     hint = f": did you mean `{fix}`?" if fix else ""
@@ -186,17 +186,6 @@ def _resource(info: _sar.ActionInfo, resource: str, out: list[RequestFinding]) -
             fix,
         )
     )
-
-
-def _arn_fix(resource: str, info: _sar.ActionInfo) -> str | None:
-    colons = [i for i, ch in enumerate(resource) if ch == ":"]
-    candidates = [resource[:i] + ":" + resource[i:] for i in colons]
-    candidates += [resource[:i] + resource[i + 1 :] for i in colons]
-    for cand in candidates:
-        glob = _policy_arn(cand, variables=False)
-        if not glob.any and any(_fits_format(glob, t.arn) for t in info.resource_types):
-            return cand
-    return None
 
 
 def _context_key(

@@ -15,6 +15,7 @@ from drpolicy import _sar
 from drpolicy._findings import CHECKS, Finding, Severity
 from drpolicy._globs import (
     _ArnGlob,
+    _colon_fix,
     _contains,
     _fits_format,
     _policy_arn,
@@ -374,16 +375,8 @@ class _Validator:
             )
 
     def arn_fix(self, text: str, types: list[_sar.ResourceType]) -> str | None:
-        """The entry with one `:` added or removed, if that fits one of ``types`` (the usual
-        typo: ``arn:aws:s3::bucket/*`` for ``arn:aws:s3:::bucket/*``)."""
-        colons = [i for i, ch in enumerate(text) if ch == ":"]
-        candidates = [text[:i] + ":" + text[i:] for i in colons]
-        candidates += [text[:i] + text[i + 1 :] for i in colons]
-        for cand in candidates:
-            glob = _policy_arn(cand, variables=self.variables)
-            if not glob.any and any(_fits_format(glob, t.arn) for t in types):
-                return cand
-        return None
+        """The entry with one `:` added or removed, if that fits one of ``types``."""
+        return _colon_fix(text, [t.arn for t in types], variables=self.variables)
 
     def pass_role(self, stmt: Statement) -> None:
         if stmt.effect != "Allow":
