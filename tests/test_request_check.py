@@ -244,3 +244,29 @@ def test_catalog_strategies_refuse_what_the_catalog_lacks() -> None:
         drst.catalog_actions(matching="s3:GetObjekt")
     with pytest.raises(InvalidArgument):
         drst.catalog_resources("s3:GetObjekt")
+
+
+@given(st.data())
+def test_catalog_resources_fit_for_any_catalog_action(data: st.DataObject) -> None:
+    """Every action of the catalog, including formats with literal `*` fields."""
+    service = data.draw(st.sampled_from(sorted(drpolicy._sar.services())))
+    action = data.draw(drst.catalog_actions(service))
+    resource = data.draw(drst.catalog_resources(action))
+    assert check_request(action, resource) == (), (action, resource)
+    if resource != "*":
+        drpolicy.parse_arn(resource)  # a request ARN the engine accepts
+
+
+def test_what_can_with_not_action_and_wildcard_formats() -> None:
+    role = drpolicy.Role.from_policies(
+        "admin",
+        {
+            "p": {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}],
+            }
+        },
+    )
+    listed = role.allowed_actions(service="braket")  # formats like arn:...:braket:*:*:device/...
+    assert {e.action for e in listed} == {a.full for a in drpolicy._sar.actions("braket").values()}
+    assert role.allowed_actions(service="iam") == ()

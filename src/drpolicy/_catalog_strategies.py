@@ -85,6 +85,13 @@ def catalog_resources(
                 return draw(accounts)
             return draw(_NAME)
 
-        return _FIELD.sub(value, arn_format)
+        segs = _FIELD.sub(value, arn_format).split(":", 5)
+        # some formats hold literal `*` fields (`arn:${Partition}:braket:*:*:device/...`)
+        if len(segs) == 6:
+            if "*" in segs[3]:
+                segs[3] = draw(st.sampled_from(_REGIONS))
+            if "*" in segs[4]:
+                segs[4] = draw(accounts)
+        return ":".join(segs).replace("*", "x")
 
     return fill()

@@ -28,6 +28,7 @@ import attrs
 
 from drpolicy import _sar
 from drpolicy._globs import _fits_format, _policy_arn
+from drpolicy.errors import RequestError
 from drpolicy.model import ConditionEntry, Decision, Policy, Statement, StatementRef
 
 if TYPE_CHECKING:
@@ -185,7 +186,10 @@ class _Asker:
         """The decision that grants the request, with what it still depends on; ``None``
         when no Allow can grant it (or a Deny always applies)."""
         ask = evaluate or (lambda who, a, r, c: who.evaluate(a, r, c))
-        d: Decision = ask(self.identity, action, resource, context)
+        try:
+            d: Decision = ask(self.identity, action, resource, context)
+        except RequestError:  # not a request the engine accepts: nothing is granted
+            return None
         if d.allowed:
             return d, ()
         if d.decision == "ExplicitlyDenied":
@@ -210,8 +214,10 @@ _FORMAT_FIELD: Final = re.compile(r"\$\{([^}]*)\}")
 
 
 def _format_sample(arn_format: str, account: str, partition: str) -> str:
+    """An ARN of a resource type (some formats hold literal ``*`` fields: filled too)."""
     fill = {"Partition": partition, "Region": "us-east-1", "Account": account}
-    return _FORMAT_FIELD.sub(lambda m: fill.get(m.group(1), "example"), arn_format)
+    filled = _FORMAT_FIELD.sub(lambda m: fill.get(m.group(1), "example"), arn_format)
+    return _pattern_sample(filled, account, partition).replace("*", "x")
 
 
 def _pattern_sample(pattern: str, account: str, partition: str) -> str:
@@ -239,9 +245,7 @@ def _star_fills(pattern: str) -> list[str]:
     return out
 
 
-def _samples(
-    stmt: Statement, info: _sar.ActionInfo, account: str, partition: str
-) -> list[str]:
+def _samples(stmt: Statement, info: _sar.ActionInfo, account: str, partition: str) -> list[str]:
     """Resources to decide ``info`` on for statement ``stmt``: requests AWS could send (an
     action without resource types is authorized against ``*``; one with resource types
     against an ARN of one of them)."""
@@ -351,9 +355,7 @@ def who_can(
     if low in ("sts:assumerole", "iam:passrole"):
         roles = list(account.roles.values())
         if resource == "*":
-            targets = [
-                (r.arn, r.trust_policy if low == "sts:assumerole" else None) for r in roles
-            ]
+            targets = [(r.arn, r.trust_policy if low == "sts:assumerole" else None) for r in roles]
         elif low == "sts:assumerole" and resource_policy is None:
             match = [r for r in roles if r.arn == resource]
             if match:
@@ -368,9 +370,7 @@ def who_can(
                 found = asker.decide(action, target, context)
             else:
 
-                def ask(
-                    identity: Any, a: str, r: str, c: Any, _policy: Any = policy
-                ) -> Decision:
+                def ask(identity: Any, a: str, r: str, c: Any, _policy: Any = policy) -> Decision:
                     return authorize(
                         identity.arn,
                         a,
