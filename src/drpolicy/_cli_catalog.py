@@ -21,6 +21,7 @@ __all__ = [
     "run_what_can",
     "run_who_can",
     "validate_progress",
+    "with_warnings",
 ]
 
 EXIT_BAD_INPUT: Final = 2
@@ -61,7 +62,11 @@ def add_parsers(
     add_context: Callable[[argparse.ArgumentParser], None],
     add_role_source: Callable[[argparse.ArgumentParser], None],
 ) -> None:
-    """Register ``what-can`` and ``who-can`` (``subparser`` is cli.py's factory)."""
+    """Register ``what-can`` and ``who-can`` (``subparser`` is cli.py's factory), and
+    ``--strict`` for ``check`` and ``explain``."""
+    for name in ("check", "explain"):
+        if name in sub.choices:
+            add_strict(sub.choices[name])
     what = subparser(
         sub,
         "what-can",
@@ -109,6 +114,26 @@ def add_parsers(
 # --------------------------------------------------------------------------------------
 # check / explain: warnings
 # --------------------------------------------------------------------------------------
+
+
+def with_warnings(
+    command: Callable[[argparse.Namespace], int],
+    args: argparse.Namespace,
+    subject_of: Callable[[argparse.Namespace], Any],
+    context_of: Callable[[Any, Any], Mapping[str, Any]],
+) -> int:
+    """Run ``check``/``explain``; then print the request's catalog warnings on stderr, and
+    with ``--strict`` exit 2 when there are any. A command that fails (bad input) prints no
+    warnings; several requests at once (``check --requests``) are not checked."""
+    code = command(args)
+    several = any(
+        getattr(args, name, None) for name in ("requests", "action_names", "resource_arns")
+    )
+    if several or getattr(args, "action", None) is None or getattr(args, "resource", None) is None:
+        return code
+    context = context_of(args.context, args.context_json)
+    warned = request_warnings(subject_of(args), args.action, args.resource, context)
+    return EXIT_BAD_INPUT if warned and getattr(args, "strict", False) else code
 
 
 def request_warnings(
@@ -169,9 +194,7 @@ def run_what_can(args: argparse.Namespace, subject: Any, context: Mapping[str, A
     """``drpolicy what-can``: exit 0 when something is allowed, 1 when nothing is."""
     from drpolicy._whatcan import allowed_actions
 
-    entries = allowed_actions(
-        subject, args.resource, service=args.service, context=context or None
-    )
+    entries = allowed_actions(subject, args.resource, service=args.service, context=context or None)
     if args.json:
         print(
             json.dumps(

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
-from drpolicy import _cli_catalog
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
 from drpolicy.explain import _DECIDED_BY
 from drpolicy.model import Decision, Policy, PolicyType
@@ -211,7 +210,6 @@ def build_parser() -> argparse.ArgumentParser:
     _add_request(check)
     _add_role_source(check)
     check.add_argument("--json", action="store_true", help="print the decision as JSON")
-    _cli_catalog.add_strict(check)
 
     explain = _subparser(sub, "explain", "why is ROLE allowed or denied ACTION on RESOURCE?",
                          "Decide one request and show every statement considered: action,"
@@ -224,7 +222,6 @@ def build_parser() -> argparse.ArgumentParser:
                          help="show every check of every statement, also those whose action"
                               " does not match")
     explain.add_argument("--json", action="store_true", help="print the explanation as JSON")
-    _cli_catalog.add_strict(explain)
 
     roles = _subparser(sub, "roles", "list the built-in roles (or a loaded account's)",
                        "List the catalog's roles, or the roles and users of an account"
@@ -263,6 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true")
+    from drpolicy import _cli_catalog  # what-can, who-can, and --strict for check/explain
+
     _cli_catalog.add_parsers(sub, _subparser, _add_context, _add_role_source)
     return parser
 
@@ -429,23 +428,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
     context = _context(args.context, args.context_json)
     subject = _subject(args)
     d = evaluate(subject, args.action, args.resource, context)
-    warned = _cli_catalog.request_warnings(subject, args.action, args.resource, context)
     _print_decision(d, args.json)
-    return EXIT_BAD_INPUT if warned and args.strict else _exit(d)
+    return _exit(d)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
     from drpolicy.explain import explain
 
     context = _context(args.context, args.context_json)
-    subject = _subject(args)
-    e = explain(subject, args.action, args.resource, context)
-    warned = _cli_catalog.request_warnings(subject, args.action, args.resource, context)
+    e = explain(_subject(args), args.action, args.resource, context)
     if args.json:
         _print_json(e.to_json())
     else:
         print(e.render(verbose=args.verbose))
-    return EXIT_BAD_INPUT if warned and args.strict else _exit(e.decision)
+    return _exit(e.decision)
 
 
 def _cmd_roles(args: argparse.Namespace) -> int:
@@ -525,6 +521,7 @@ def _name(policy: Policy | None) -> str | None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from drpolicy import _cli_catalog
     from drpolicy.errors import PolicyParseError
     from drpolicy.validate import validate_policy
 
@@ -617,15 +614,32 @@ def _cmd_can_assume(args: argparse.Namespace) -> int:
 
 
 def _cmd_what_can(args: argparse.Namespace) -> int:
+    from drpolicy import _cli_catalog
+
     context = _context(args.context, args.context_json)
     return _cli_catalog.run_what_can(args, _subject(args), context)
 
 
 def _cmd_who_can(args: argparse.Namespace) -> int:
+    from drpolicy import _cli_catalog
+
     context = _context(args.context, args.context_json)
     account = _load_account(args.account_export, args.ignore_missing_managed)
     policy = _one(args.resource_policy, "resource")
     return _cli_catalog.run_who_can(args, account, context, policy)
+
+
+def _with_catalog_warnings(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """``command`` (check, explain), then the request's catalog warnings (and --strict)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from drpolicy import _cli_catalog
+
+        return _cli_catalog.with_warnings(command, args, _subject, _context)
+
+    return run
 
 
 def _export_entity(args: argparse.Namespace, principal: str) -> Any:
@@ -645,8 +659,8 @@ def _export_entity(args: argparse.Namespace, principal: str) -> Any:
 
 
 _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
-    "check": _cmd_check,
-    "explain": _cmd_explain,
+    "check": _with_catalog_warnings(_cmd_check),
+    "explain": _with_catalog_warnings(_cmd_explain),
     "roles": _cmd_roles,
     "validate": _cmd_validate,
     "can-assume": _cmd_can_assume,
