@@ -255,15 +255,19 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("role", metavar="ROLE", help="catalog role name or alias, or see below")
     _add_context(assume)
     _add_role_source(assume, caller=True)
+    _add_catalog_commands(sub)  # what-can, who-can (after can-assume), --strict for check/explain
     assume.add_argument("--action", default="sts:AssumeRole",
                         help="the STS action (default sts:AssumeRole)")
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true")
-    from drpolicy import _cli_catalog  # what-can, who-can, and --strict for check/explain
+    return parser
+
+
+def _add_catalog_commands(sub: Any) -> None:
+    from drpolicy import _cli_catalog
 
     _cli_catalog.add_parsers(sub, _subparser, _add_context, _add_role_source)
-    return parser
 
 
 # --------------------------------------------------------------------------------------
