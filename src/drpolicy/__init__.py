@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # the imports below run lazily, through __getattr__
     from typing import Any
 
     from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
+    from drpolicy._request_check import RequestFinding, check_request
     from drpolicy.arn import Arn, parse_arn
     from drpolicy.catalog import roles
     from drpolicy.errors import (
@@ -62,6 +63,7 @@ _LAZY: dict[str, str] = {
         ("authorize", "can_assume", "decision_cache", "evaluate", "is_allowed", "role"),
         "drpolicy._api",
     ),
+    **dict.fromkeys(("RequestFinding", "check_request"), "drpolicy._request_check"),
     **dict.fromkeys(("Arn", "parse_arn"), "drpolicy.arn"),
     "roles": "drpolicy.catalog",
     **dict.fromkeys(
@@ -97,6 +99,7 @@ __all__ = [
     "PrincipalSpec",
     "Problem",
     "RequestError",
+    "RequestFinding",
     "Role",
     "Statement",
     "StatementRef",
@@ -104,6 +107,7 @@ __all__ = [
     "__version__",
     "authorize",
     "can_assume",
+    "check_request",
     "decision_cache",
     "evaluate",
     "explain",

@@ -340,12 +340,19 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("role", metavar="ROLE", help=_ROLE_HELP)
     _add_context(assume)
     _add_role_source(assume, caller=True)
+    _add_catalog_commands(sub)  # what-can, who-can (after can-assume), --strict for check/explain
     assume.add_argument("--action", default="sts:AssumeRole",
                         help="the STS action (default sts:AssumeRole)")
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true", help="print the decision as JSON")
     return parser
+
+
+def _add_catalog_commands(sub: Any) -> None:
+    from drpolicy import _cli_catalog
+
+    _cli_catalog.add_parsers(sub, _subparser, _add_context, _add_role_source)
 
 
 # --------------------------------------------------------------------------------------
@@ -704,6 +711,7 @@ def _name(policy: Policy | None) -> str | None:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from drpolicy import _cli_catalog
     from drpolicy.errors import PolicyParseError
     from drpolicy.validate import validate_policy
 
@@ -720,7 +728,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
             found = [
                 {"severity": f.severity, "code": f.code, "path": f.path, "message": f.message}
                 for f in validate_policy(
-                    _unwrap(source), policy_type=args.policy_type, name=path.stem
+                    _unwrap(source), policy_type=args.policy_type, name=path.stem,
+                    progress=_cli_catalog.validate_progress(name),
                 )
             ]
         except PolicyParseError as exc:  # not a policy at all: every problem is an error
@@ -794,6 +803,35 @@ def _cmd_can_assume(args: argparse.Namespace) -> int:
     return _exit(d)
 
 
+def _cmd_what_can(args: argparse.Namespace) -> int:
+    from drpolicy import _cli_catalog
+
+    context = _context(args.context, args.context_json)
+    return _cli_catalog.run_what_can(args, _subject(args), context)
+
+
+def _cmd_who_can(args: argparse.Namespace) -> int:
+    from drpolicy import _cli_catalog
+
+    context = _context(args.context, args.context_json)
+    account = _load_account(args.account_export, args.ignore_missing_managed)
+    policy = _one(args.resource_policy, "resource")
+    return _cli_catalog.run_who_can(args, account, context, policy)
+
+
+def _with_catalog_warnings(
+    command: Callable[[argparse.Namespace], int],
+) -> Callable[[argparse.Namespace], int]:
+    """``command`` (check, explain), then the request's catalog warnings (and --strict)."""
+
+    def run(args: argparse.Namespace) -> int:
+        from drpolicy import _cli_catalog
+
+        return _cli_catalog.with_warnings(command, args, _subject, _context)
+
+    return run
+
+
 def _export_entity(args: argparse.Namespace, principal: str) -> Any:
     """The export's user or role that ``principal`` names (by name or ARN), if any."""
     from drpolicy.errors import CatalogError
@@ -811,11 +849,13 @@ def _export_entity(args: argparse.Namespace, principal: str) -> Any:
 
 
 _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
-    "check": _cmd_check,
-    "explain": _cmd_explain,
+    "check": _with_catalog_warnings(_cmd_check),
+    "explain": _with_catalog_warnings(_cmd_explain),
     "roles": _cmd_roles,
     "validate": _cmd_validate,
     "can-assume": _cmd_can_assume,
+    "what-can": _cmd_what_can,
+    "who-can": _cmd_who_can,
 }
 
 

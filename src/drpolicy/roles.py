@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -29,6 +29,9 @@ from drpolicy.evaluator import (
 from drpolicy.model import Decision, Policy, PolicyType
 from drpolicy.parser import parse_policy
 from drpolicy.principals import Principal
+
+if TYPE_CHECKING:
+    from drpolicy._whatcan import AllowedAction
 
 __all__ = ["DEFAULT_ACCOUNT_ID", "Role"]
 
@@ -259,6 +262,33 @@ class Role(_Identity):
         boundary = _parse_boundary(name, permission_boundary)
         arn = f"arn:{partition}:iam::{account_id}:role{path}{name}"
         return cls(name, arn, parsed, trust, boundary, description)
+
+    def allowed_actions(
+        self,
+        resource: str | None = None,
+        *,
+        service: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> tuple[AllowedAction, ...]:
+        """Every catalog action this role may perform (on ``resource``, if given), each with
+        the statements that grant it and the conditions it still depends on
+        (docs/aws-catalog.md; reads AWS's service authorization data).
+
+        Args:
+            resource: decide every action on this resource; by default on samples of the
+                resources the granting statements name.
+            service: only this service prefix's actions.
+            context: request context keys, as for :meth:`evaluate`.
+
+        >>> import drpolicy
+        >>> for entry in drpolicy.role("sagemaker").allowed_actions(service="iam"):
+        ...     print(entry.action, entry.conditions)
+        iam:CreateServiceLinkedRole ('if iam:AWSServiceName like sagemaker.application-autoscaling.amazonaws.com',)
+        iam:PassRole ('if iam:PassedToService = sagemaker.amazonaws.com',)
+        """
+        from drpolicy._whatcan import allowed_actions
+
+        return allowed_actions(self, resource, service=service, context=context)
 
     def assume_decision(
         self,

@@ -46,6 +46,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "drpolicy.strategies needs hypothesis: pip install 'drpolicy[hypothesis]'"
     ) from exc
 
+from drpolicy._catalog_strategies import catalog_actions, catalog_resources
 from drpolicy._variables import Lit, Text, Var, parse_template
 from drpolicy._wildcard import (
     ActionPattern,
@@ -65,6 +66,8 @@ __all__ = [
     "actions",
     "arns",
     "case_variants",
+    "catalog_actions",
+    "catalog_resources",
     "conditions",
     "context_values",
     "contexts",

@@ -255,9 +255,14 @@ def _check(
     context: Mapping[str, Any] | None,
     expected: str,
     msg: str | None,
+    strict: bool = True,
 ) -> Decision:
     __tracebackhide__ = True  # pytest: the failure is the caller's line, not drpolicy's
     subject = _subject(role)
+    if strict:  # a typo in the test itself must not pass as a denial (docs/aws-catalog.md)
+        from drpolicy._request_check import require_known_request
+
+        require_known_request(subject, action, resource, context)
     decision: Decision = subject.evaluate(action, resource, context)
     if decision.decision in _EXPECTATIONS[expected]:
         return decision
@@ -283,6 +288,7 @@ def assert_allowed(
     context: Mapping[str, Any] | None = None,
     *,
     msg: str | None = None,
+    strict: bool = True,
 ) -> Decision:
     """Assert that ``role`` may perform ``action`` on ``resource``.
 
@@ -293,17 +299,21 @@ def assert_allowed(
         resource: the resource ARN, or ``*``.
         context: request context keys.
         msg: a prefix for the failure message.
+        strict: first check the request against AWS's catalog (:func:`drpolicy.check_request`)
+            and fail on an unknown action or context key, or a resource that fits none of
+            the action's resource types; ``False`` for actions newer than the bundled data.
 
     Returns:
         The :class:`~drpolicy.Decision`.
 
     Raises:
-        AssertionError: the request is denied; the message explains why.
+        AssertionError: the request is denied (the message explains why), or, with
+            ``strict``, it is not a request AWS would send (the message names the typo).
         CatalogError: unknown role name.
         RequestError: malformed request.
     """
     __tracebackhide__ = True
-    return _check(role, action, resource, context, "Allowed", msg)
+    return _check(role, action, resource, context, "Allowed", msg, strict)
 
 
 def assert_denied(
@@ -314,6 +324,7 @@ def assert_denied(
     *,
     explicit: bool | None = None,
     msg: str | None = None,
+    strict: bool = True,
 ) -> Decision:
     """Assert that ``role`` may not perform ``action`` on ``resource``.
 
@@ -326,17 +337,20 @@ def assert_denied(
         explicit: ``True``: the denial must come from a Deny statement; ``False``: it must be
             implicit (no Allow); ``None``: either.
         msg: a prefix for the failure message.
+        strict: as for :func:`assert_allowed`: a typo in the request fails the assertion
+            (with the suggestion) instead of passing as a denial.
 
     Returns:
         The :class:`~drpolicy.Decision`.
 
     Raises:
         AssertionError: the request is allowed (or denied the other way); the message shows
-            the statements that allowed it.
+            the statements that allowed it. With ``strict``, also a request AWS would not
+            send.
     """
     __tracebackhide__ = True
     expected = {None: "Denied", True: "ExplicitlyDenied", False: "ImplicitlyDenied"}[explicit]
-    return _check(role, action, resource, context, expected, msg)
+    return _check(role, action, resource, context, expected, msg, strict)
 
 
 def _assume(
