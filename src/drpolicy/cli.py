@@ -260,6 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true")
+    from drpolicy import _cli_replay  # replay lives in its own module
+
+    _cli_replay.add_parser(sub, _subparser)
     return parser
 
 
@@ -624,12 +627,19 @@ def _export_entity(args: argparse.Namespace, principal: str) -> Any:
         raise
 
 
+def _cli_replay_run(args: argparse.Namespace) -> int:
+    from drpolicy._cli_replay import run
+
+    return run(args)
+
+
 _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "check": _cmd_check,
     "explain": _cmd_explain,
     "roles": _cmd_roles,
     "validate": _cmd_validate,
     "can-assume": _cmd_can_assume,
+    "replay": _cli_replay_run,
 }
 
 

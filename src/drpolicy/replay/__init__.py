@@ -99,5 +99,10 @@ def replay(
         from drpolicy.replay._spark import run_spark
 
         return run_spark([str(p) for p in paths], source, workers=count, out=out)
-    return run_local(discover(paths), source, workers=count,
+    files = discover(paths)
+    if out is not None and Path(out).exists() and Path(out).resolve() in {
+        f.resolve() for f in files
+    }:
+        raise RequestError(f"the output `{out}` is also one of the inputs")
+    return run_local(files, source, workers=count,
                      out=None if out is None else Path(out), progress=progress)

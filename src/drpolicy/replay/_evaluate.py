@@ -213,6 +213,10 @@ class _Side:
         self.cache: dict[Any, Outcome] = {}
 
     def decide(self, req: Request) -> Outcome:
+        if req.kind == "service-assume":
+            target = self.identities[req.resource]
+            assert isinstance(target, Role)
+            return _outcome(target.assume_decision(req.principal, req.context))
         if req.kind == "root":
             return _outcome(authorize(req.principal, req.action, req.resource,
                                       context=req.context))
@@ -251,6 +255,14 @@ class _Side:
     def resolve(self, req: Request) -> Request | Unmapped:
         """Fill in IAM paths the event does not carry; flag principals not in the source."""
         principal = req.principal
+        if req.kind == "service-assume":
+            target = self.identities.get(req.resource)
+            if not isinstance(target, Role):
+                reason = ("other-account" if f":{self.account_id}:" not in req.resource
+                          else "principal-not-in-source")
+                return Unmapped(req.event_id, principal, req.action, reason,
+                                f"role {req.resource}", req.outcome)
+            return req
         if req.kind == "root":
             if principal != f"arn:aws:iam::{self.account_id}:root":
                 return Unmapped(req.event_id, principal, req.action, "other-account",

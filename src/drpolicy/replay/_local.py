@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from drpolicy.errors import LoaderError
 from drpolicy.replay._evaluate import Evaluator, PolicySource
 from drpolicy.replay._inputs import Task, events, tasks
 from drpolicy.replay._outputs import Writer, encode
@@ -29,12 +30,29 @@ def _init(source: PolicySource, fmt: str | None) -> None:
 
 
 def run_task(task: Task) -> tuple[Any, Summary]:
-    """Evaluate one task in this worker: ``(encoded rows or None, partial summary)``."""
+    """Evaluate one task in this worker: ``(encoded rows or None, partial summary)``.
+
+    A failure comes back as ``(_Failure, None)``: drpolicy's errors carry constructor
+    arguments that pickling between processes would lose.
+    """
     evaluator = _EVALUATOR
     assert evaluator is not None, "worker not initialised"
-    rows = evaluate_task(evaluator, task)
+    try:
+        rows = evaluate_task(evaluator, task)
+    except LoaderError as exc:
+        return _Failure(exc.source, str(exc)), None  # type: ignore[return-value]
     summary = Summary(evaluator.proposed is not None).add_rows(rows)
     return (None if _FORMAT is None else encode(rows, _FORMAT)), summary
+
+
+class _Failure:
+    """A worker's LoaderError, in a form that pickles."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source, self.message = source, message
+
+    def raise_(self) -> None:
+        raise LoaderError(self.source, self.message.removeprefix(f"{self.source}: "))
 
 
 def evaluate_task(evaluator: Evaluator, task: Task) -> list[tuple[Any, ...]]:
@@ -90,6 +108,8 @@ def run_local(
     meter = Progress(sum(p.stat().st_size for p in files)) if progress else None
     try:
         for (payload, part), size in _results(files, source, workers, writer.fmt):
+            if isinstance(payload, _Failure):
+                payload.raise_()
             if payload is not None:
                 writer.write(payload)
             summary.merge(part)
@@ -110,6 +130,7 @@ def _results(
         for task, size in tasks(files):
             yield run_task(task), size
         return
+    Evaluator(source)  # a bad source fails here, not in every worker's initializer
     ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
                                       else "spawn")
     window = 2 * workers

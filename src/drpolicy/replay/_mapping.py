@@ -194,7 +194,8 @@ class Request(NamedTuple):
             ``errorCode``) or ``unknown``.
         note: what the mapping could not pin down ("" when nothing).
         kind: how to evaluate: ``identity``, ``assume-role`` (identity plus the target's
-            trust policy) or ``root``.
+            trust policy), ``service-assume`` (an AWS service assuming a role: the trust
+            policy alone) or ``root``.
         session_arn: the calling session's own ARN (for a role: the assumed-role ARN).
     """
 
@@ -240,6 +241,9 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
+_ACTIONS: dict[tuple[str, str], str] = {}
+
+
 def action_of(event_source: str, event_name: str) -> str:
     """The IAM action of an event: ``s3.amazonaws.com`` + ``HeadObject`` -> ``s3:GetObject``.
 
@@ -248,67 +252,89 @@ def action_of(event_source: str, event_name: str) -> str:
     >>> action_of("monitoring.amazonaws.com", "PutMetricData")
     'cloudwatch:PutMetricData'
     """
+    cached = _ACTIONS.get((event_source, event_name))
+    if cached is not None:
+        return cached
     service = event_source.removesuffix(".amazonaws.com")
     prefix = SERVICE_PREFIX.get(service, service)
     if prefix == "lambda":
         event_name = _LAMBDA_VERSION.sub("", event_name)
-    return f"{prefix}:{ACTION_NAMES.get((prefix, event_name), event_name)}"
+    action = f"{prefix}:{ACTION_NAMES.get((prefix, event_name), event_name)}"
+    if len(_ACTIONS) < 10_000:
+        _ACTIONS[(event_source, event_name)] = action
+    return action
+
+
+_DAYS: dict[str, int] = {}
 
 
 def epoch_of(event_time: str) -> str | None:
-    """Seconds since the epoch of an ISO 8601 UTC ``eventTime`` (``None`` if malformed)."""
-    m = _TIME.match(event_time)
-    if m is None or not event_time.endswith("Z"):
+    """Seconds since the epoch of an ISO 8601 UTC ``eventTime`` (``None`` if malformed).
+
+    >>> epoch_of("2026-10-05T09:12:44Z")
+    '1791191564'
+    """
+    if len(event_time) != 20 or event_time[19] != "Z" or _TIME.match(event_time) is None:
         return None
-    fields = tuple(int(g) for g in m.groups())
-    try:
-        return str(calendar.timegm((*fields, 0, 0, 0)))
-    except (ValueError, OverflowError):  # pragma: no cover - timegm accepts any ints
+    day = _DAYS.get(event_time[:10])
+    if day is None:
+        try:
+            day = calendar.timegm((int(event_time[:4]), int(event_time[5:7]),
+                                   int(event_time[8:10]), 0, 0, 0, 0, 0, 0))
+        except (ValueError, OverflowError):  # pragma: no cover - timegm accepts any ints
+            return None
+        if len(_DAYS) < 100_000:
+            _DAYS[event_time[:10]] = day
+    hh, mm, ss = int(event_time[11:13]), int(event_time[14:16]), int(event_time[17:19])
+    if hh > 23 or mm > 59 or ss > 60:
         return None
+    return str(day + hh * 3600 + mm * 60 + ss)
 
 
 def context_of(record: Mapping[str, Any], identity: Mapping[str, Any]) -> dict[str, str]:
     """The request context CloudTrail records (see docs/replay.md for the keys)."""
     ctx: dict[str, str] = {}
-    event_time = _str(record.get("eventTime"))
-    if event_time is not None:
+    get = record.get
+    event_time = get("eventTime")
+    if type(event_time) is str and event_time:
         ctx["aws:CurrentTime"] = event_time
         epoch = epoch_of(event_time)
         if epoch is not None:
             ctx["aws:EpochTime"] = epoch
-    region = _str(record.get("awsRegion"))
-    if region is not None:
+    region = get("awsRegion")
+    if type(region) is str and region:
         ctx["aws:RequestedRegion"] = region
-    source_ip = _str(record.get("sourceIPAddress"))
-    if source_ip is not None and _IP.fullmatch(source_ip):
+    source_ip = get("sourceIPAddress")
+    if type(source_ip) is str and source_ip and _IP.fullmatch(source_ip):
         ctx["aws:SourceIp"] = source_ip
-    agent = _str(record.get("userAgent"))
-    if agent is not None:
+    agent = get("userAgent")
+    if type(agent) is str and agent:
         ctx["aws:UserAgent"] = agent
-    invoked_by = _str(identity.get("invokedBy"))
+    invoked_by = identity.get("invokedBy")
     ctx["aws:ViaAWSService"] = (
-        "true" if invoked_by is not None and invoked_by.endswith(".amazonaws.com") else "false"
+        "true" if type(invoked_by) is str and invoked_by.endswith(".amazonaws.com")
+        else "false"
     )
-    if isinstance(record.get("tlsDetails"), Mapping):
+    if isinstance(get("tlsDetails"), dict):
         ctx["aws:SecureTransport"] = "true"
-    vpce = _str(record.get("vpcEndpointId"))
-    if vpce is not None:
+    vpce = get("vpcEndpointId")
+    if type(vpce) is str and vpce:
         ctx["aws:SourceVpce"] = vpce
     session = identity.get("sessionContext")
-    if isinstance(session, Mapping):
+    if isinstance(session, dict):
         attributes = session.get("attributes")
-        if isinstance(attributes, Mapping):
-            mfa = _str(attributes.get("mfaAuthenticated"))
-            if mfa is not None:
+        if isinstance(attributes, dict):
+            mfa = attributes.get("mfaAuthenticated")
+            if type(mfa) is str and mfa:
                 ctx["aws:MultiFactorAuthPresent"] = mfa.lower()
-            created = _str(attributes.get("creationDate"))
-            if created is not None:
+            created = attributes.get("creationDate")
+            if type(created) is str and created:
                 ctx["aws:TokenIssueTime"] = created
-        source_identity = _str(session.get("sourceIdentity"))
-        if source_identity is not None:
+        source_identity = session.get("sourceIdentity")
+        if type(source_identity) is str and source_identity:
             ctx["aws:SourceIdentity"] = source_identity
-    principal_id = _str(identity.get("principalId"))
-    if principal_id is not None:
+    principal_id = identity.get("principalId")
+    if type(principal_id) is str and principal_id:
         ctx["aws:userid"] = principal_id
     return ctx
 
@@ -323,8 +349,8 @@ def _principal(
         return arn, arn, "identity"
     if kind in ("AssumedRole", "FederatedUser"):
         session = identity.get("sessionContext")
-        issuer = session.get("sessionIssuer") if isinstance(session, Mapping) else None
-        issuer_arn = _str(issuer.get("arn")) if isinstance(issuer, Mapping) else None
+        issuer = session.get("sessionIssuer") if isinstance(session, dict) else None
+        issuer_arn = _str(issuer.get("arn")) if isinstance(issuer, dict) else None
         if issuer_arn is not None:
             return issuer_arn, arn or issuer_arn, "identity"
         return None, "malformed", f"{kind} without sessionContext.sessionIssuer.arn"
@@ -343,11 +369,11 @@ def map_record(record: Any, fallback_id: str = "") -> Request | Unmapped:
     envelope is unwrapped. The resource's account and role/user paths are not resolved here
     (see :func:`drpolicy.replay._evaluate`).
     """
-    if isinstance(record, Mapping) and isinstance(record.get("detail"), Mapping) and (
+    if isinstance(record, dict) and isinstance(record.get("detail"), dict) and (
         "detail-type" in record
     ):
         record = record["detail"]
-    if not isinstance(record, Mapping):
+    if not isinstance(record, dict):
         return Unmapped(fallback_id, "", "", "not-a-record", type(record).__name__, "unknown")
     event_id = _str(record.get("eventID")) or fallback_id
     outcome = outcome_of(record)
@@ -359,13 +385,18 @@ def map_record(record: Any, fallback_id: str = "") -> Request | Unmapped:
     if event_type in ("AwsConsoleSignIn", "AwsServiceEvent", "AwsCloudTrailInsight"):
         return Unmapped(event_id, "", action, "not-an-api-call", str(event_type), outcome)
     identity = record.get("userIdentity")
-    if not isinstance(identity, Mapping):
+    if not isinstance(identity, dict):
         return Unmapped(event_id, "", action, "malformed", "no userIdentity", outcome)
     principal, session_or_reason, kind_or_detail = _principal(identity)
     prefix, _, action_name = action.partition(":")
     if (prefix, action_name) in NO_AUTHORIZATION or (prefix, name) in NO_AUTHORIZATION:
         return Unmapped(event_id, principal or "", action, "no-iam-authorization", action,
                         outcome)
+    if principal is None and session_or_reason == "aws-service" and action == "sts:AssumeRole":
+        # a service assuming a role: the role's trust policy decides
+        principal, session_or_reason, kind_or_detail = (
+            kind_or_detail, kind_or_detail, "service-assume"
+        )
     if principal is None:
         return Unmapped(event_id, "", action, session_or_reason, kind_or_detail, outcome)
     try:
@@ -384,11 +415,11 @@ def map_record(record: Any, fallback_id: str = "") -> Request | Unmapped:
     ctx = context_of(record, identity)
     if prefix == "s3":
         params = record.get("requestParameters")
-        if isinstance(params, Mapping) and isinstance(params.get("prefix"), str):
+        if isinstance(params, dict) and isinstance(params.get("prefix"), str):
             ctx["s3:prefix"] = params["prefix"]
     elif action == "sts:AssumeRole":
         params = record.get("requestParameters")
-        if isinstance(params, Mapping) and isinstance(params.get("roleSessionName"), str):
+        if isinstance(params, dict) and isinstance(params.get("roleSessionName"), str):
             ctx["sts:RoleSessionName"] = params["roleSessionName"]
     return Request(event_id, principal, action, resource, ctx, outcome, note, kind,
                    session_or_reason)
@@ -402,11 +433,11 @@ def _resource(
     if action in GLOBAL_ACTIONS or (prefix == "ec2" and action_name.startswith("Describe")):
         return "*", ""
     params = record.get("requestParameters")
-    params = params if isinstance(params, Mapping) else {}
+    params = params if isinstance(params, dict) else {}
     resources = record.get("resources")
     if isinstance(resources, list) and resources:
         arns = [(r.get("type"), r["ARN"]) for r in resources
-                if isinstance(r, Mapping) and isinstance(r.get("ARN"), str)]
+                if isinstance(r, dict) and isinstance(r.get("ARN"), str)]
         if prefix == "s3":
             want = "AWS::S3::Object" if action_name in S3_OBJECT_ACTIONS else "AWS::S3::Bucket"
             for type_, arn in arns:
@@ -419,7 +450,7 @@ def _resource(
     account = record.get("recipientAccountId")
     if not isinstance(account, str):
         identity = record.get("userIdentity")
-        account = identity.get("accountId") if isinstance(identity, Mapping) else None
+        account = identity.get("accountId") if isinstance(identity, dict) else None
         if not isinstance(account, str):
             account = "*"
     partition = "aws"
@@ -458,9 +489,9 @@ def _resource(
 
 def _first_instance(params: Mapping[str, Any]) -> str | None:
     items = params.get("instancesSet")
-    if isinstance(items, Mapping):
+    if isinstance(items, dict):
         listed = items.get("items")
-        if isinstance(listed, list) and listed and isinstance(listed[0], Mapping):
+        if isinstance(listed, list) and listed and isinstance(listed[0], dict):
             value = listed[0].get("instanceId")
             return value if isinstance(value, str) else None
     value = params.get("instanceId")

@@ -16,6 +16,12 @@ from typing import Any, Final
 from drpolicy.errors import MissingDependencyError, RequestError
 from drpolicy.replay._evaluate import RESULT_COLUMNS
 
+try:  # optional, faster; both write the same JSON text for these rows
+    from orjson import dumps as _dumps_bytes
+except ImportError:  # pragma: no cover - the replay extra installs it
+    def _dumps_bytes(value: Any) -> bytes:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
 FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
                   ".parquet": "parquet"}
 """Output file extension -> format."""
@@ -48,8 +54,8 @@ def as_dict(row: Sequence[Any]) -> dict[str, Any]:
 def encode(rows: Sequence[Sequence[Any]], fmt: str) -> Any:
     """Rows in the form the writer appends: bytes (JSONL, CSV) or columns (Parquet)."""
     if fmt == "jsonl":
-        dumps = json.dumps
-        return "".join(dumps(as_dict(r)) + "\n" for r in rows).encode("utf-8")
+        columns = RESULT_COLUMNS
+        return b"".join(_dumps_bytes(dict(zip(columns, r))) + b"\n" for r in rows)
     if fmt == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
