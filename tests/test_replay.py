@@ -496,7 +496,12 @@ def test_cli_json_and_exit_codes(tmp_path: Path) -> None:
     (("--catalog", "--workers", "0"), "--workers"),
     (("--account-export", str(EXPORT), "--account-id", "123456789012"), "--account-id"),
 ])
-def test_cli_bad_input(args: tuple[str, ...], fragment: str) -> None:
-    proc = cli(str(HANDWRITTEN), *args)
-    assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.startswith("drpolicy: error: ") and fragment in proc.stderr
+def test_cli_bad_input(
+    args: tuple[str, ...], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from drpolicy.cli import EXIT_BAD_INPUT, main
+
+    code = main(["replay", str(HANDWRITTEN), *args])
+    out, err = capsys.readouterr()
+    assert code == EXIT_BAD_INPUT and out == ""
+    assert err.startswith("drpolicy: error: ") and fragment in err

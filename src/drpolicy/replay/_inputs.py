@@ -254,14 +254,7 @@ def events(task: Task) -> Iterator[tuple[Request | Unmapped, str]]:
     """Decode and map the events of one task (in the worker)."""
     kind, origin, first, payload = task
     if kind == "records-file":
-        data = _loads(_read(Path(payload)), origin)
-        records = data.get("Records") if isinstance(data, dict) else None
-        if isinstance(data, dict) and records is None and "eventSource" in data:
-            records = [data]  # a single event
-        if not isinstance(records, list):
-            raise LoaderError(origin, "not a CloudTrail log file (no top-level Records list)")
-        for i, record in enumerate(records):
-            yield _mapped(record, f"{origin}#{i}")
+        yield from _records(_loads(_read(Path(payload)), origin), origin)
     elif kind == "lines-file":
         yield from _lines(_read(Path(payload)), origin, 0)
     elif kind == "lines":
@@ -282,6 +275,16 @@ def events(task: Task) -> Iterator[tuple[Request | Unmapped, str]]:
             yield _table_row(row, f"{origin}:{i + 2}")  # +1 header, +1 one-based
     else:  # pragma: no cover - tasks() makes only the kinds above
         raise LoaderError(origin, f"unknown task kind {kind}")
+
+
+def _records(data: Any, origin: str) -> Iterator[tuple[Request | Unmapped, str]]:
+    records = data.get("Records") if isinstance(data, dict) else None
+    if isinstance(data, dict) and records is None and "eventSource" in data:
+        records = [data]  # a single event
+    if not isinstance(records, list):
+        raise LoaderError(origin, "not a CloudTrail log file (no top-level Records list)")
+    for i, record in enumerate(records):
+        yield _mapped(record, f"{origin}#{i}")
 
 
 def _loads(data: bytes, origin: str) -> Any:
@@ -360,3 +363,37 @@ def _table_outcome(value: Any) -> str:
     if value in ("success", "denied", "error", "unknown"):
         return str(value)
     return outcome_of({"errorCode": value})
+
+
+def events_of_bytes(origin: str, data: bytes) -> Iterator[tuple[Request | Unmapped, str]]:
+    """Decode and map a whole file given as bytes (the Spark engine's ``binaryFiles``),
+    with the same rules as :func:`tasks` + :func:`events` for a local file."""
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    name = origin.lower().removesuffix(".gz")
+    if name.endswith(".parquet"):
+        table = _pyarrow_parquet().read_table(io.BytesIO(data))
+        _check_columns(table.column_names, origin)
+        for i, row in enumerate(table.to_pylist()):
+            yield _table_row(row, f"{origin}:{i + 1}")
+        return
+    if name.endswith(".csv"):
+        reader = csv.DictReader(io.StringIO(data.decode("utf-8"), newline=""))
+        _check_columns(reader.fieldnames or (), origin)
+        for i, row in enumerate(reader):
+            yield _table_row(row, f"{origin}:{i + 2}")
+        return
+    if name.endswith((".jsonl", ".ndjson")):
+        yield from _lines(data, origin, 0)
+        return
+    head = data[:4096]
+    lines = not _RECORDS_HEAD.match(head) and b"\n" in head and head.split(b"\n", 1)[0].strip()
+    if lines:
+        try:
+            lines = isinstance(_fast_loads(head.split(b"\n", 1)[0]), dict)
+        except ValueError:
+            lines = False
+    if lines:
+        yield from _lines(data, origin, 0)
+    else:
+        yield from _records(_loads(data, origin), origin)
