@@ -16,8 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drpolicy.errors import CatalogError, LoaderError, RequestError
-from drpolicy.replay import PolicySource, Request, Unmapped, map_event, replay
-from drpolicy.replay import _inputs
+from drpolicy.replay import PolicySource, Request, Unmapped, _inputs, map_event, replay
 from drpolicy.replay._generate import eventbridge, records, write_lines, write_trail
 from drpolicy.replay._mapping import action_of, context_of, outcome_of
 

@@ -163,14 +163,15 @@ def _key(rng: random.Random) -> str:
 class _Maker:
     def __init__(self, profile: str, seed: int, drift: float, days: int, export: Path) -> None:
         if profile == "account":
-            self.account, self.who, calls = A, _ACCOUNT_WHO, _ACCOUNT_CALLS
+            self.account, self.who, calls = A, _ACCOUNT_WHO, tuple(_ACCOUNT_CALLS)
             source = PolicySource.account_export(export.read_text(encoding="utf-8"))
         elif profile == "deepracer":
-            self.account, self.who, calls = D, _deepracer_who(), _DEEPRACER_CALLS
+            self.account, self.who, calls = D, _deepracer_who(), tuple(_DEEPRACER_CALLS)
             source = PolicySource.catalog(D)
         else:
             raise ValueError(f"unknown profile {profile!r}: account or deepracer")
         self.rng = random.Random(seed)
+        self.calls: tuple[tuple[int, str, str, str, str, str], ...]
         self.calls = calls
         self.weights = [c[0] for c in calls]
         self.drift = drift

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import importlib
 import io
 import json
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -37,8 +38,11 @@ BLOCK: Final = 4 * 1024 * 1024
 ROWS: Final = 20_000
 """Rows per task for CSV tables."""
 
+_fast_loads: Callable[[bytes | str], Any]
 try:  # optional: several times faster than json for CloudTrail's large records
-    from orjson import loads as _fast_loads
+    import orjson
+
+    _fast_loads = orjson.loads
 except ImportError:  # pragma: no cover - the replay extra installs it
     _fast_loads = json.loads
 
@@ -237,7 +241,7 @@ def _check_columns(columns: Iterable[str], origin: str) -> None:
 
 def _pyarrow_parquet() -> Any:
     try:
-        import pyarrow.parquet as pq
+        pq = importlib.import_module("pyarrow.parquet")
     except ImportError as exc:
         raise MissingDependencyError(
             "Parquet needs pyarrow: pip install 'drpolicy[replay]'"
@@ -387,10 +391,11 @@ def events_of_bytes(origin: str, data: bytes) -> Iterator[tuple[Request | Unmapp
         yield from _lines(data, origin, 0)
         return
     head = data[:4096]
-    lines = not _RECORDS_HEAD.match(head) and b"\n" in head and head.split(b"\n", 1)[0].strip()
-    if lines:
+    lines = False
+    first = head.split(b"\n", 1)[0]
+    if not _RECORDS_HEAD.match(head) and b"\n" in head and first.strip():
         try:
-            lines = isinstance(_fast_loads(head.split(b"\n", 1)[0]), dict)
+            lines = isinstance(_fast_loads(first), dict)
         except ValueError:
             lines = False
     if lines:

@@ -7,20 +7,28 @@ order.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
 
 from drpolicy.errors import MissingDependencyError, RequestError
 from drpolicy.replay._evaluate import RESULT_COLUMNS
 
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_dumps_bytes: Callable[[Any], bytes]
 try:  # optional, faster; both write the same JSON text for these rows
-    from orjson import dumps as _dumps_bytes
+    import orjson
+
+    _dumps_bytes = orjson.dumps
 except ImportError:  # pragma: no cover - the replay extra installs it
-    def _dumps_bytes(value: Any) -> bytes:
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    _dumps_bytes = _json_bytes
 
 FORMATS: Final = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
                   ".parquet": "parquet"}
@@ -81,8 +89,8 @@ def parquet_schema() -> Any:
 def pyarrow() -> Any:
     """``pyarrow``, or MissingDependencyError."""
     try:
-        import pyarrow as pa
-        import pyarrow.parquet  # noqa: F401
+        pa = importlib.import_module("pyarrow")
+        importlib.import_module("pyarrow.parquet")
     except ImportError as exc:
         raise MissingDependencyError(
             "Parquet output needs pyarrow: pip install 'drpolicy[replay]'"

@@ -27,7 +27,7 @@ _EVALUATORS: dict[PolicySource, Evaluator] = {}
 def _pyspark() -> Any:
     try:
         import pyspark
-        import pyspark.sql  # noqa: F401
+        import pyspark.sql
     except ImportError as exc:
         raise MissingDependencyError(
             "the Spark engine needs pyspark: pip install 'drpolicy[spark]'"

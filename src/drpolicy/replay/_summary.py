@@ -106,10 +106,10 @@ class Summary:
             mine = self.actions.setdefault(principal, {})
             for action, n in used.items():
                 mine[action] = mine.get(action, 0) + n
-        for key, (n, event_id, resource, text) in other.breaks.items():
-            group = self.breaks.get(key)
+        for pair, (n, event_id, resource, text) in other.breaks.items():
+            group = self.breaks.get(pair)
             if group is None:
-                self.breaks[key] = [n, event_id, resource, text]
+                self.breaks[pair] = [n, event_id, resource, text]
             else:
                 group[0] += n
                 if event_id < group[1]:
