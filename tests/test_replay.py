@@ -427,7 +427,7 @@ def test_proposal_on_a_shared_managed_policy(account: PolicySource, trail: Path)
 
 
 def test_unknown_proposed_policy_name(account: PolicySource, trail: Path) -> None:
-    with pytest.raises(CatalogError, match="unknown policy `Nope`.*DataLakeRead"):
+    with pytest.raises(CatalogError, match="unknown policy name `Nope`.*DataLakeRead"):
         replay(trail, account.propose({"Nope": "{}"}), workers=2)
 
 
@@ -504,3 +504,12 @@ def test_cli_bad_input(
     out, err = capsys.readouterr()
     assert code == EXIT_BAD_INPUT and out == ""
     assert err.startswith("drpolicy: error: ") and fragment in err
+
+
+def test_cli_help() -> None:
+    proc = subprocess.run([sys.executable, "-m", "drpolicy", "replay", "--help"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0
+    for word in ("examples:", "drpolicy replay", "--json", "--proposed", "--engine",
+                 "exit codes:", "would break"):
+        assert word in proc.stdout

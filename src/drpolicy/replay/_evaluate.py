@@ -304,7 +304,7 @@ class Evaluator:
             known = {n for i in identities.values() for n in _policy_names(i)}
             for name in replacements:
                 if name not in known:
-                    raise CatalogError(name, sorted(known), what="policy",
+                    raise CatalogError(name, sorted(known), what="policy name",
                                        where="the policy source")
             parsed = {}
             for name, text in replacements.items():
