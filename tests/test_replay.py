@@ -298,6 +298,25 @@ def test_streamed_large_files_match_whole_files(
     assert replay(lines, account, workers=1).to_json()["events"] == 1500
 
 
+def test_streaming_keeps_multibyte_characters_whole(
+    account: PolicySource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recs = list(records(300, seed=6))
+    for i, rec in enumerate(recs):
+        rec["userAgent"] = "Mozilla/5.0 (Ünïcødé; 日本語) " + "é" * (i % 7)
+    path = tmp_path / "trail.json"
+    path.write_text(json.dumps({"Records": recs}, ensure_ascii=False, indent=1), encoding="utf-8")
+    whole = replay(path, account, workers=1, out=tmp_path / "whole.jsonl")
+    monkeypatch.setattr(_inputs, "WHOLE_FILE_MAX", 0)
+    monkeypatch.setattr(_inputs, "BLOCK", 4097)  # odd: blocks end inside characters
+    streamed = replay(path, account, workers=1, out=tmp_path / "streamed.jsonl")
+    assert streamed.to_json() == whole.to_json()
+    assert rows(tmp_path / "streamed.jsonl") == rows(tmp_path / "whole.jsonl")
+    (tmp_path / "bad.json").write_bytes(b'{"Records": [{"eventName": "\xff\xfe"}]}')
+    with pytest.raises(LoaderError, match="bad.json"):
+        replay(tmp_path / "bad.json", account, workers=1)
+
+
 def test_jsonl_and_eventbridge_inputs_match_trail_files(
     account: PolicySource, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ of tasks in flight.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import importlib
@@ -119,21 +120,32 @@ def _kind(path: Path) -> str:
 
 
 def tasks(files: Iterable[Path]) -> Iterator[tuple[Task, int]]:
-    """``(task, bytes on disk it covers)`` for every file, in order."""
+    """``(task, bytes on disk it covers)`` for every file, in order.
+
+    Raises:
+        LoaderError: a file cannot be read, is not UTF-8, or is not an event file.
+    """
     for path in files:
-        size = path.stat().st_size
-        kind = _kind(path)
-        origin = str(path)
-        if kind == "parquet":
-            yield from _parquet_tasks(path, size)
-        elif kind == "csv":
-            yield from _csv_tasks(path, size)
-        elif size <= WHOLE_FILE_MAX:
-            yield (kind + "-file", origin, 0, origin), size
-        elif kind == "lines":
-            yield from _line_tasks(path, size)
-        else:
-            yield from _record_tasks(path, size)
+        try:
+            yield from _file_tasks(path)
+        except UnicodeDecodeError as exc:
+            raise LoaderError(str(path), f"not UTF-8 text: {exc}") from exc
+
+
+def _file_tasks(path: Path) -> Iterator[tuple[Task, int]]:
+    size = path.stat().st_size
+    kind = _kind(path)
+    origin = str(path)
+    if kind == "parquet":
+        yield from _parquet_tasks(path, size)
+    elif kind == "csv":
+        yield from _csv_tasks(path, size)
+    elif size <= WHOLE_FILE_MAX:
+        yield (kind + "-file", origin, 0, origin), size
+    elif kind == "lines":
+        yield from _line_tasks(path, size)
+    else:
+        yield from _record_tasks(path, size)
 
 
 def _line_tasks(path: Path, size: int) -> Iterator[tuple[Task, int]]:
@@ -169,15 +181,28 @@ def _progress(f: IO[bytes], size: int) -> int:
 def _record_tasks(path: Path, size: int) -> Iterator[tuple[Task, int]]:
     """A large ``{"Records": [...]}`` file: each record's text, in batches of ~BLOCK."""
     decoder = json.JSONDecoder()
+    utf8 = codecs.getincrementaldecoder("utf-8")()  # a block may end inside a character
     origin, index, done = str(path), 0, 0
     with _open(path) as f:
-        text = f.read(BLOCK).decode("utf-8")
+        text = utf8.decode(f.read(BLOCK))
         m = re.match(r'\s*\{\s*"Records"\s*:\s*\[\s*', text)
         if m is None:
             raise LoaderError(origin, "not a CloudTrail log file (a large JSON document whose"
                                       " first key is not Records)")
         pos, batch, batch_size, eof = m.end(), [], 0, False
+
+        def refill() -> None:
+            nonlocal text, pos, eof
+            raw = f.read(BLOCK)
+            eof = not raw
+            text, pos = text[pos:] + utf8.decode(raw, final=eof), 0
+
         while True:
+            while pos < len(text) and text[pos] in " \t\r\n,":
+                pos += 1
+            if pos >= len(text) - 1 and not eof:  # the next record may start in the next block
+                refill()
+                continue
             if text.startswith("]", pos):
                 break
             try:
@@ -185,21 +210,12 @@ def _record_tasks(path: Path, size: int) -> Iterator[tuple[Task, int]]:
             except ValueError as exc:
                 if eof:
                     raise LoaderError(origin, f"invalid JSON at record {index}: {exc}") from exc
-                more = f.read(BLOCK).decode("utf-8", errors="strict")
-                eof = not more
-                text = text[pos:] + more
-                pos = 0
+                refill()  # a record cut by the block boundary
                 continue
             batch.append(text[pos:end])
             batch_size += end - pos
             index += 1
             pos = end
-            while pos < len(text) and text[pos] in " \t\r\n,":
-                pos += 1
-            if pos >= len(text) - 1 and not eof:
-                more = f.read(BLOCK).decode("utf-8")
-                eof = not more
-                text, pos = text[pos:] + more, 0
             if batch_size >= BLOCK:
                 on_disk = _progress(f, size) - done
                 done += on_disk
@@ -255,7 +271,18 @@ def _pyarrow_parquet() -> Any:
 
 
 def events(task: Task) -> Iterator[tuple[Request | Unmapped, str]]:
-    """Decode and map the events of one task (in the worker)."""
+    """Decode and map the events of one task (in the worker).
+
+    Raises:
+        LoaderError: the task's file is not valid JSON, UTF-8 or an event file.
+    """
+    try:
+        yield from _events(task)
+    except UnicodeDecodeError as exc:
+        raise LoaderError(task[1], f"not UTF-8 text: {exc}") from exc
+
+
+def _events(task: Task) -> Iterator[tuple[Request | Unmapped, str]]:
     kind, origin, first, payload = task
     if kind == "records-file":
         yield from _records(_loads(_read(Path(payload)), origin), origin)
@@ -267,11 +294,10 @@ def events(task: Task) -> Iterator[tuple[Request | Unmapped, str]]:
         for i, text in enumerate(payload, first):
             yield _mapped(_fast_loads(text), f"{origin}#{i}")
     elif kind == "parquet":
-        table = _pyarrow_parquet().ParquetFile(origin).read_row_group(first)
+        parquet = _pyarrow_parquet().ParquetFile(origin)
+        table = parquet.read_row_group(first)
         _check_columns(table.column_names, origin)
-        offset = 0
-        for g in range(first):  # row numbers across row groups
-            offset += _pyarrow_parquet().ParquetFile(origin).metadata.row_group(g).num_rows
+        offset = sum(parquet.metadata.row_group(g).num_rows for g in range(first))
         for i, row in enumerate(table.to_pylist(), offset):
             yield _table_row(row, f"{origin}:{i + 1}")
     elif kind == "rows":

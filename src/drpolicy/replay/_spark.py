@@ -86,6 +86,8 @@ def run_spark(
 ) -> Summary:
     """Replay ``paths`` on Spark; results written as Parquet to ``out`` when given."""
     Evaluator(source)  # a bad source fails here, in the driver
+    if out is not None and "://" not in str(out) and Path(out).exists():
+        raise RequestError(f"the output `{out}` exists: the Spark engine does not overwrite")
     spark = _session(workers)
     sc = spark.sparkContext
     local = [p for p in paths if "://" not in p]
