@@ -532,3 +532,26 @@ def test_cli_help() -> None:
     for word in ("examples:", "drpolicy replay", "--json", "--proposed", "--engine",
                  "exit codes:", "would break"):
         assert word in proc.stdout
+
+
+def test_progress_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from drpolicy.replay import _local
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clock = iter([0.0, 1.0, 2.0, 3.0])
+    monkeypatch.setattr(_local.time, "monotonic", lambda: next(clock))
+    screen = Terminal()
+    meter = _local.Progress(1000, screen)
+    meter.update(5000, 250)  # 1 s in: a quarter of the bytes
+    assert "5,000 events" in screen.getvalue() and "5,000 events/s" in screen.getvalue()
+    assert "25.0%" in screen.getvalue() and "ETA 0:03" in screen.getvalue()
+    meter.close()
+    assert screen.getvalue().endswith("\r")
+    quiet = io.StringIO()  # not a terminal: nothing
+    _local.Progress(1000, quiet).update(5000, 250)
+    assert quiet.getvalue() == ""
