@@ -341,6 +341,8 @@ def test_request_tables(account: PolicySource, tmp_path: Path) -> None:
          "resource": "*", "context": "", "outcome": ""},
         {"principal": f"arn:aws:iam::{A}:user/carol", "action": "s3:GetObject",
          "resource": "*", "context": "{not json", "outcome": ""},
+        {"principal": f"arn:aws:iam::{A}:user/carol", "action": "s3:GetObject",
+         "resource": "not-an-arn", "context": "", "outcome": ""},
     ]
     with (tmp_path / "t.csv").open("w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=list(table[0]))
@@ -348,8 +350,8 @@ def test_request_tables(account: PolicySource, tmp_path: Path) -> None:
         w.writerows(table)
     (tmp_path / "t.jsonl").write_text("".join(json.dumps(r) + "\n" for r in table),
                                       encoding="utf-8")
-    expected = {"allowed": 2, "denied": 0, "log_denied_now_allowed": 1, "unmapped": 2,
-                "unmapped_by_reason": {"malformed": 1, "principal-not-in-source": 1}}
+    expected = {"allowed": 2, "denied": 0, "log_denied_now_allowed": 1, "unmapped": 3,
+                "unmapped_by_reason": {"malformed": 2, "principal-not-in-source": 1}}
     for name in ("t.csv", "t.jsonl"):
         data = replay(tmp_path / name, account, workers=1).to_json()
         assert {k: data[k] for k in expected} == expected, name

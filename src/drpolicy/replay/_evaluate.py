@@ -321,19 +321,21 @@ class Evaluator:
         if isinstance(item, Request):
             item = self.current.resolve(item)
         if isinstance(item, Unmapped):
-            return (item.event_id, event_time, item.principal, item.action, "",
-                    item.outcome, NOT_EVALUATED, (), None if self.proposed is None
-                    else NOT_EVALUATED, None if self.proposed is None else (),
-                    item.reason, item.detail)
+            return self._not_evaluated(item.event_id, event_time, item.principal, item.action,
+                                       "", item.outcome, item.reason, item.detail)
         try:
             now = self.current.decide(item)
             new = None if self.proposed is None else self.proposed.decide(item)
-        except RequestError as exc:
-            return (item.event_id, event_time, item.principal, item.action, item.resource,
-                    item.outcome, NOT_EVALUATED, (), None if self.proposed is None
-                    else NOT_EVALUATED, None if self.proposed is None else (),
-                    "malformed", str(exc))
+        except RequestError as exc:  # e.g. a request-table row with a malformed ARN
+            return self._not_evaluated(item.event_id, event_time, item.principal, item.action,
+                                       item.resource, item.outcome, "malformed", str(exc))
         return (item.event_id, event_time, item.principal, item.action, item.resource,
                 item.outcome, now.decision, now.reasons,
                 None if new is None else new.decision, None if new is None else new.reasons,
                 None, item.note)
+
+    def _not_evaluated(self, *fields: str) -> tuple[Any, ...]:
+        event_id, event_time, principal, action, resource, outcome, reason, detail = fields
+        proposed = None if self.proposed is None else NOT_EVALUATED
+        return (event_id, event_time, principal, action, resource, outcome, NOT_EVALUATED, (),
+                proposed, None if proposed is None else (), reason, detail)
