@@ -189,6 +189,18 @@ def _referenced_keys(identity: Identity) -> frozenset[str] | None:
     return frozenset(keys)
 
 
+class _Keep(dict[str, bool]):
+    """Context key (as given) -> whether the policies read it; learnt on first sight."""
+
+    def __init__(self, referenced: frozenset[str]) -> None:
+        super().__init__()
+        self.referenced = referenced
+
+    def __missing__(self, key: str) -> bool:
+        keep = self[key] = key.lower() in self.referenced
+        return keep
+
+
 @attrs.frozen(slots=True)
 class Outcome:
     """One policy set's answer for one request: decision and deciding statements."""
@@ -209,7 +221,8 @@ class _Side:
         self.identities = identities
         self.by_name = {_path_and_name(arn, "role" if isinstance(i, Role) else "user")[1]
                         .lower(): i for arn, i in identities.items()}
-        self.referenced = {arn: _referenced_keys(i) for arn, i in identities.items()}
+        self.referenced = {arn: _Keep(keys) if (keys := _referenced_keys(i)) is not None
+                           else None for arn, i in identities.items()}
         self.cache: dict[Any, Outcome] = {}
 
     def decide(self, req: Request) -> Outcome:
@@ -228,7 +241,7 @@ class _Side:
         if referenced is not None:
             ctx = req.context
             key = (req.principal, req.action, req.resource,
-                   *[(k, v) for k, v in ctx.items() if k.lower() in referenced])
+                   *[(k, v) for k, v in ctx.items() if referenced[k]])
             try:
                 hit = self.cache.get(key)
             except TypeError:  # a list-valued context (request tables): not cached
