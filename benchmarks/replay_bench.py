@@ -110,12 +110,17 @@ def main() -> int:
         results.append(result)
         if out.is_file():
             digests[(engine, workers)] = _digest(out)
+        if engine == "spark":  # the JVM and its Python workers are not this process's children
+            cost = (f"CPU and memory of the JVM not measured; driver RSS"
+                    f" {result['driver_rss_mb']:.0f} MB")
+        else:
+            cost = (f"CPU {result['cpu_s']:.1f} s (driver {result['driver_cpu_s']:.1f} s) ="
+                    f" {result['events_per_cpu_s']:,.0f} events per CPU-second; peak RSS"
+                    f" {result['peak_rss_mb']:.0f} MB per process (driver"
+                    f" {result['driver_rss_mb']:.0f} MB)")
         print(f"{engine:5} workers={workers}: {result['events']:,} events in"
-              f" {result['seconds']:.1f} s = {result['events_per_s']:,.0f} events/s;"
-              f" CPU {result['cpu_s']:.1f} s (driver {result['driver_cpu_s']:.1f} s) ="
-              f" {result['events_per_cpu_s']:,.0f} events per CPU-second;"
-              f" peak RSS {result['peak_rss_mb']:.0f} MB (driver {result['driver_rss_mb']:.0f}"
-              f" MB); load average {result['load_before']:.2f} -> {result['load_after']:.2f}")
+              f" {result['seconds']:.1f} s = {result['events_per_s']:,.0f} events/s; {cost};"
+              f" load average {result['load_before']:.2f} -> {result['load_after']:.2f}")
     by = {(r["engine"], r["workers"]): r for r in results}
     if ("local", 1) in by and ("local", 2) in by:
         print(f"2 workers / 1 worker: {by[('local', 2)]['events_per_s'] / by[('local', 1)]['events_per_s']:.2f}x")
