@@ -4,6 +4,7 @@ registered by :mod:`drpolicy.cli`)."""
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -31,11 +32,15 @@ class _BadReplayInput(DrpolicyError):
 
 def add_parser(sub: Any, subparser: Callable[..., argparse.ArgumentParser]) -> None:
     """Register ``replay`` on the CLI's subparsers (``subparser`` is cli's helper)."""
+    extra: dict[str, Any] = {}
+    if "codes" in inspect.signature(subparser).parameters:  # cli's helper takes exit codes
+        extra["codes"] = ((0, "replayed; no --proposed policy breaks a logged success"),
+                          (1, "a --proposed policy would break an event that succeeded"))
     p = subparser(
         sub, "replay", "replay CloudTrail logs against current and proposed policies",
         "Turn every logged event into an IAM request, decide it with the current policies"
         " (and with --proposed replacements), and summarise: allowed, denied, what the"
-        " proposal would break, and where drpolicy disagrees with the log.", EXAMPLES,
+        " proposal would break, and where drpolicy disagrees with the log.", EXAMPLES, **extra,
     )
     p.add_argument("events", nargs="+", metavar="EVENTS",
                    help="CloudTrail log files or folders (.json/.json.gz with Records, JSONL"
