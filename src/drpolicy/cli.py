@@ -259,7 +259,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the STS action (default sts:AssumeRole)")
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
-    assume.add_argument("--json", action="store_true")
+    assume.add_argument("--json", action="store_true", help="print the decision as JSON")
     from drpolicy import _cli_replay  # replay lives in its own module
 
     _cli_replay.add_parser(sub, _subparser)
