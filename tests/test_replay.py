@@ -447,6 +447,19 @@ def test_proposal_on_a_shared_managed_policy(account: PolicySource, trail: Path)
     assert data["newly_allowed"] == 0
 
 
+def test_assume_role_outside_the_source_is_noted(account: PolicySource, tmp_path: Path) -> None:
+    rec = event(eventSource="sts.amazonaws.com", eventName="AssumeRole",
+                userIdentity={"type": "IAMUser",
+                              "arn": f"arn:aws:iam::{A}:user/automation/ci-deployer"},
+                requestParameters={"roleArn": "arn:aws:iam::444455556666:role/deploy",
+                                   "roleSessionName": "x"})
+    (tmp_path / "e.json").write_text(json.dumps({"Records": [rec]}), encoding="utf-8")
+    replay(tmp_path / "e.json", account, workers=1, out=tmp_path / "r.jsonl")
+    (row,) = rows(tmp_path / "r.jsonl")
+    assert row["decision"] == "ImplicitlyDenied"  # its policy allows only its own role
+    assert "trust policy is not evaluated" in row["note"]
+
+
 def test_unknown_proposed_policy_name(account: PolicySource, trail: Path) -> None:
     with pytest.raises(CatalogError, match="unknown policy name `Nope`.*DataLakeRead"):
         replay(trail, account.propose({"Nope": "{}"}), workers=2)

@@ -300,7 +300,10 @@ class _Side:
                 if found is not None and f":{kind}/" in found.arn:
                     resource = found.arn
                     note = "; ".join(n for n in note.split("; ") if "path not in" not in n)
-        if resource is not req.resource:
+        if req.kind == "assume-role" and not isinstance(self.identities.get(resource), Role):
+            extra = "the target role is not in the source: its trust policy is not evaluated"
+            note = f"{note}; {extra}" if note else extra
+        if resource is not req.resource or note is not req.note:
             return req._replace(resource=resource, note=note)
         return req
 
