@@ -570,3 +570,16 @@ def test_progress_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet = io.StringIO()  # not a terminal: nothing
     _local.Progress(1000, quiet).update(5000, 250)
     assert quiet.getvalue() == ""
+
+
+def test_optional_dependencies_fail_loud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                         account: PolicySource) -> None:
+    from drpolicy.errors import MissingDependencyError
+    from drpolicy.replay import _spark
+
+    for name in ("pyarrow", "pyarrow.parquet", "pyspark", "pyspark.sql"):
+        monkeypatch.setitem(sys.modules, name, None)  # `import name` raises ImportError
+    with pytest.raises(MissingDependencyError, match=r"drpolicy\[replay\]"):
+        replay(HANDWRITTEN, account, workers=1, out=tmp_path / "r.parquet")
+    with pytest.raises(MissingDependencyError, match=r"drpolicy\[spark\]"):
+        _spark._pyspark()
