@@ -346,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true", help="print the decision as JSON")
+    from drpolicy import _cli_replay  # replay lives in its own module
+
+    _cli_replay.add_parser(sub, _subparser)
     return parser
 
 
@@ -848,6 +851,12 @@ def _export_entity(args: argparse.Namespace, principal: str) -> Any:
         raise
 
 
+def _cli_replay_run(args: argparse.Namespace) -> int:
+    from drpolicy._cli_replay import run
+
+    return run(args)
+
+
 _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "check": _with_catalog_warnings(_cmd_check),
     "explain": _with_catalog_warnings(_cmd_explain),
@@ -856,6 +865,7 @@ _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "can-assume": _cmd_can_assume,
     "what-can": _cmd_what_can,
     "who-can": _cmd_who_can,
+    "replay": _cli_replay_run,
 }
 
 
