@@ -583,3 +583,40 @@ def test_optional_dependencies_fail_loud(monkeypatch: pytest.MonkeyPatch, tmp_pa
         replay(HANDWRITTEN, account, workers=1, out=tmp_path / "r.parquet")
     with pytest.raises(MissingDependencyError, match=r"drpolicy\[spark\]"):
         _spark._pyspark()
+
+
+# --------------------------------------------------------------------------------------
+# Granted but never used
+# --------------------------------------------------------------------------------------
+
+
+def test_granted_but_never_used_is_what_can_minus_the_log(account: PolicySource) -> None:
+    from drpolicy._whatcan import allowed_actions
+    from drpolicy.loaders import load_account
+
+    summary = replay(HANDWRITTEN, account, workers=1)
+    assert summary.granted_unused is not None
+    exported = load_account(account.text)
+    identities = {**{r.arn: r for r in exported.roles.values()},
+                  **{u.arn: u for u in exported.users.values()}}
+    lambda_role = "arn:aws:iam::111122223333:role/LambdaExecution"
+    # the role's policy grants ssm:GetParameter and the logs actions; the log shows only a
+    # kms:Decrypt by it
+    assert summary.actions[lambda_role] == {"kms:Decrypt": 1}
+    assert summary.granted_unused[lambda_role] == [
+        "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "ssm:GetParameter",
+    ]
+    for principal, unused in summary.granted_unused.items():
+        used = {a.lower() for a in summary.actions[principal]}
+        assert not used & {a.lower() for a in unused}
+        granted = {e.action for e in allowed_actions(identities[principal])}
+        assert set(unused) <= granted, principal
+    data = summary.to_json()
+    assert data["granted_unused_by_principal"][lambda_role] == summary.granted_unused[lambda_role]
+    assert "granted but never used, per principal:" in summary.text()
+
+
+def test_granted_but_never_used_can_be_left_out(account: PolicySource) -> None:
+    summary = replay(HANDWRITTEN, account, workers=1, unused=False)
+    assert summary.granted_unused is None
+    assert "granted_unused_by_principal" not in summary.to_json()

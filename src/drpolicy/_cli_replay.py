@@ -67,6 +67,8 @@ def add_parser(sub: Any, subparser: Callable[..., argparse.ArgumentParser]) -> N
     p.add_argument("--out", metavar="FILE",
                    help="write one result per event: .jsonl, .csv or .parquet (Spark: a"
                         " Parquet folder)")
+    p.add_argument("--no-unused", dest="unused", action="store_false",
+                   help="leave out the granted-but-never-used actions per principal")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
 
@@ -126,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
     if args.proposed:
         source = source.propose(_proposed(args.proposed))
     summary = replay(args.events, source, engine=args.engine, workers=args.workers,
-                     out=args.out, progress=not args.json)
+                     out=args.out, progress=not args.json, unused=args.unused)
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))
     else:

@@ -68,6 +68,7 @@ def replay(
     workers: int | None = None,
     out: str | os.PathLike[str] | None = None,
     progress: bool = False,
+    unused: bool = True,
 ) -> Summary:
     """Replay event files against ``source`` (and its proposed policies).
 
@@ -83,6 +84,9 @@ def replay(
         out: write one result per event here, as JSONL, CSV or Parquet by extension (with
             Spark: a Parquet folder).
         progress: show a progress line on a terminal's stderr.
+        unused: also list, per principal of the log that ``source`` defines, the actions it
+            is granted (the catalog's what-can) and never used in the log
+            (``Summary.granted_unused``; docs/replay.md says how far the expansion goes).
 
     Raises:
         LoaderError: an input cannot be read.
@@ -98,11 +102,17 @@ def replay(
     if engine == "spark":
         from drpolicy.replay._spark import run_spark
 
-        return run_spark([str(p) for p in paths], source, workers=count, out=out)
-    files = discover(paths)
-    if out is not None and Path(out).exists() and Path(out).resolve() in {
-        f.resolve() for f in files
-    }:
-        raise RequestError(f"the output `{out}` is also one of the inputs")
-    return run_local(files, source, workers=count,
-                     out=None if out is None else Path(out), progress=progress)
+        summary = run_spark([str(p) for p in paths], source, workers=count, out=out)
+    else:
+        files = discover(paths)
+        if out is not None and Path(out).exists() and Path(out).resolve() in {
+            f.resolve() for f in files
+        }:
+            raise RequestError(f"the output `{out}` is also one of the inputs")
+        summary = run_local(files, source, workers=count,
+                            out=None if out is None else Path(out), progress=progress)
+    if unused:
+        from drpolicy.replay._unused import granted_unused
+
+        summary.granted_unused = granted_unused(source, summary.actions)
+    return summary

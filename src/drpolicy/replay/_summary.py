@@ -14,6 +14,9 @@ Row = Sequence[Any]
  _PROPOSED_REASONS, _UNMAPPED, _NOTE) = range(len(RESULT_COLUMNS))
 
 
+_UNUSED_SHOWN = 5  # granted-but-unused actions shown per principal in the text table
+
+
 def explanation(row: Row) -> str:
     """One line saying why a would-break event breaks: the current grant and the proposed
     decision with its deciding statements."""
@@ -47,6 +50,8 @@ class Summary:
         self.unmapped_by_reason: dict[str, int] = {}
         self.actions: dict[str, dict[str, int]] = {}
         self.breaks: dict[tuple[str, str], list[Any]] = {}
+        # per principal, granted (what-can) and never used; filled in after the run
+        self.granted_unused: dict[str, list[str]] | None = None
 
     def add(self, row: Row) -> None:
         """Count one result row."""
@@ -124,6 +129,8 @@ class Summary:
         out["actions_by_principal"] = {
             p: dict(sorted(used.items())) for p, used in sorted(self.actions.items())
         }
+        if self.granted_unused is not None:
+            out["granted_unused_by_principal"] = dict(sorted(self.granted_unused.items()))
         if self.proposed:
             out["would_break_by_principal"] = [
                 {"principal": p, "action": a, "events": n, "example_event_id": e,
@@ -153,4 +160,12 @@ class Summary:
         for principal, used in data["actions_by_principal"].items():
             lines.append(f"  {principal}")
             lines += [f"    {action:<40}{n:>8,}" for action, n in used.items()]
+        if self.granted_unused is not None:
+            lines.append("granted but never used, per principal:")
+            for principal, unused in data["granted_unused_by_principal"].items():
+                lines.append(f"  {principal}: {len(unused):,} actions")
+                lines += [f"    {action}" for action in unused[:_UNUSED_SHOWN]]
+                if len(unused) > _UNUSED_SHOWN:
+                    lines.append(f"    ... and {len(unused) - _UNUSED_SHOWN:,} more (the JSON"
+                                 " summary lists all)")
         return "\n".join(lines)
