@@ -204,7 +204,7 @@ class _Query:
         """``("unsat"|"unknown"|"sat", model)``; on sat, tries the ``nice`` constraint tiers
         (more readable witnesses) first and keeps the first that is still satisfiable."""
         z3 = self.z3
-        self.solver.add(goal)
+        self.solver.add(goal, *self.enc.side)
         answer = self.solver.check()
         if answer == z3.unsat:
             return "unsat", None
@@ -225,31 +225,39 @@ class _Query:
 def _nice_tiers(enc: Encoder, actions: Sequence[str]) -> list[list[Any]]:
     """Constraints that make witnesses look like real requests, most specific first."""
     z3 = enc.z3
-    printable = z3.Union(z3.Range("!", "~"))
-    word = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"), z3.Re("_"),
-                    z3.Re("."), z3.Re("/"), z3.Re(":"))
-    nice_action = z3.InRe(enc.action, z3.Concat(
-        z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))), z3.Re(":"),
-        z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"))),
-    ))
-    arn = z3.Concat(
-        z3.Re("arn:aws:"), z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))),
-        z3.Re(":"), z3.Union(z3.Re(""), z3.Re("us-east-1")), z3.Re(":"),
-        z3.Union(z3.Re(""), z3.Re(WITNESS_ACCOUNT), z3.Loop(z3.Range("0", "9"), 12, 12)),
-        z3.Re(":"), z3.Star(word),
-    )
-    nice_resource = z3.InRe(enc.resource, z3.Union(z3.Re("*"), arn))
+    printable = z3.Range("!", "~")
+    lower = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"), z3.Re("-"))
+    word = z3.Union(z3.Range("a", "z"), z3.Range("A", "Z"), z3.Range("0", "9"), z3.Re("-"),
+                    z3.Re("_"), z3.Re("."))
+    partition, service, region, account, rest = enc.segments
+    nice_action = [
+        z3.InRe(enc.service, z3.Plus(lower)),
+        z3.InRe(enc.name, z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9")))),
+    ]
+    name = z3.Concat(word, z3.Star(z3.Union(word, z3.Re("/"), z3.Re(":"))), word)
+    nice_resource = [
+        partition == z3.StringVal("aws"),
+        z3.InRe(service, z3.Plus(lower)),
+        z3.Or(region == z3.StringVal(""), region == z3.StringVal("us-east-1")),
+        z3.Or(account == z3.StringVal(""), account == z3.StringVal(WITNESS_ACCOUNT),
+              z3.InRe(account, z3.Loop(z3.Range("0", "9"), 12, 12))),
+        z3.InRe(rest, z3.Union(name, z3.Concat(z3.Plus(z3.Range("a", "z")), z3.Re("/"), name))),
+    ]
     values = []
     for kv in enc.keys.values():
         if kv.sort in ("str", "null", "mixed"):
-            values.extend(z3.InRe(s, z3.Star(printable)) for s in kv.slots)
+            values.extend(z3.InRe(s, z3.Plus(printable)) for s in kv.slots)
     tiers: list[list[Any]] = []
     known = [a.lower() for a in dict.fromkeys(actions) if "*" not in a and "?" not in a]
-    base = [nice_resource, *values]
+    known = [a for a in known if a.count(":") == 1]
+    base = [*nice_resource, *values]
     if known:
-        tiers.append([z3.Or(*[enc.action == z3.StringVal(a) for a in known]), *base])
-    tiers.append([nice_action, *base])
-    tiers.append([nice_action])
+        tiers.append([z3.Or(*[z3.And(enc.service == z3.StringVal(a.split(":")[0]),
+                                     enc.name == z3.StringVal(a.split(":")[1]))
+                              for a in known]), *base])
+    tiers.append([*nice_action, *base])
+    tiers.append([*nice_action, *nice_resource])
+    tiers.append(nice_action)
     return tiers
 
 
@@ -384,9 +392,11 @@ def _principal_selector(
 
 
 def _is_role_arn(enc: Encoder) -> Any:
+    """The engine's test for a role resource (then the resource policy is a trust policy):
+    an ARN containing ``:iam::`` and ``:role/``."""
     z3 = enc.z3
     r = enc.resource
-    return z3.And(z3.PrefixOf("arn:", r), z3.Contains(r, ":iam::"), z3.Contains(r, ":role/"))
+    return z3.And(z3.Not(enc.star), z3.Contains(r, ":iam::"), z3.Contains(r, ":role/"))
 
 
 def _resource_side(
@@ -400,7 +410,7 @@ def _resource_side(
     # STS refuses root credentials for AssumeRole (the engine's decision table)
     roots = [i for i, (_, c) in enumerate(candidates) if c.kind == "root"]
     if policy_type == "trust" and roots:
-        assume = z3.PrefixOf("sts:assumerole", enc.action)
+        assume = z3.And(enc.service == z3.StringVal("sts"), z3.PrefixOf("assumerole", enc.name))
         out.append(z3.Implies(z3.Or(*[enc.principal == i for i in roots]), z3.Not(assume)))
     return out
 
@@ -596,7 +606,7 @@ def check_access_not_granted(
     if actions:
         listed.append(enc.action_matches(list(actions)))
     if resources:
-        listed.append(z3.Or(*[enc.arn_match(enc.resource, g, "resources")[0] for g in res_globs]))
+        listed.append(z3.Or(*[enc.resource_matches(g, "resources")[0] for g in res_globs]))
     goal = z3.And(enc.policy_allows(compiled.policy, select), *listed)
     answer, model = query.solve(goal, _nice_tiers(enc, [*actions, *_literal_actions(
         [compiled.policy])]))

@@ -180,9 +180,16 @@ class Encoder:
             c for c in chars if not (" " <= c <= "~") and ord(c) <= 0x2FFFF
         )
         self._action_cache: dict[str, Any] = {}
+        # definitions of auxiliary variables, asserted with every query
+        self.side: list[Any] = []
         # -- the symbolic request --------------------------------------------------------
-        self.action = z3.String("action")
-        self.resource = z3.String("resource")
+        self.service = z3.String("action.service")
+        self.name = z3.String("action.name")
+        self.star = z3.Bool("resource.star")  # the request resource is `*`
+        self.segments = tuple(
+            z3.String(f"resource.{n}")
+            for n in ("partition", "service", "region", "account", "resource")
+        )
         self.principal = z3.Int("principal")
         self.keys: dict[str, KeyVars] = {}
         for key in sorted(sorts):
@@ -205,8 +212,12 @@ class Encoder:
                     kv.slots.append((z3.Int(f"v:{tag}"), z3.BitVec(tag, 128)))
             self.keys[key] = kv
         # -- character classes ----------------------------------------------------------
-        self.ALL = self._char_class(set())
-        self.NOCOLON = self._char_class({":"})
+        # any character z3 can hold; any but a colon; the characters of lower-case names
+        # (action parts, ARN partition/service/region: the engine lower-cases actions and
+        # rejects upper case in those ARN fields)
+        top = chr(z3.Z3_get_char_max() if hasattr(z3, "Z3_get_char_max") else 0x2FFFF)
+        self.ALL = z3.Range(chr(0), top)
+        self.NOCOLON = z3.Union(z3.Range(chr(0), "9"), z3.Range(";", top))
         self.NAMECHAR = self._char_class({":", "*", "?"}, lower_only=True)
 
     # ------------------------------------------------------------------------------------
@@ -260,24 +271,42 @@ class Encoder:
             return z3.Re(z3.StringVal(""))
         return parts[0] if len(parts) == 1 else z3.Concat(*parts)
 
-    def action_domain(self) -> Any:
-        """Every request action, lower-cased (``service:name``, no wildcards)."""
+    def action_domain(self) -> list[Any]:
+        """Every request action, lower-cased: ``service:name``, no wildcards, no colon in
+        either part (the action is two string variables; the colon is implied)."""
         z3 = self.z3
-        return z3.InRe(
-            self.action,
-            z3.Concat(z3.Plus(self.NAMECHAR), z3.Re(":"), z3.Plus(self.NAMECHAR)),
-        )
+        return [
+            z3.InRe(self.service, z3.Plus(self.NAMECHAR)),
+            z3.InRe(self.name, z3.Plus(self.NAMECHAR)),
+        ]
 
-    def resource_domain(self) -> Any:
-        """``*`` or an ARN that :func:`drpolicy.arn.parse_arn` accepts."""
+    def resource_domain(self) -> list[Any]:
+        """``*`` or an ARN that :func:`drpolicy.arn.parse_arn` accepts (six fields: the
+        partition and service non-empty, the first three lower case, the first five without
+        colons)."""
         z3 = self.z3
-        low = self.NAMECHAR
-        colon = z3.Re(":")
-        arn = z3.Concat(
-            z3.Re("arn:"), z3.Plus(low), colon, z3.Plus(low), colon, z3.Star(low), colon,
-            z3.Star(self.NOCOLON), colon, z3.Star(self.ALL),
-        )
-        return z3.InRe(self.resource, z3.Union(z3.Re("*"), arn))
+        partition, service, region, account, rest = self.segments
+        return [
+            z3.InRe(partition, z3.Plus(self.NAMECHAR)),
+            z3.InRe(service, z3.Plus(self.NAMECHAR)),
+            z3.InRe(region, z3.Star(self.NAMECHAR)),
+            z3.InRe(account, z3.Star(self.NOCOLON)),
+            z3.InRe(rest, z3.Star(self.ALL)),
+        ]
+
+    @property
+    def action(self) -> Any:
+        """The request action as one string term."""
+        return self.z3.Concat(self.service, self.z3.StringVal(":"), self.name)
+
+    @property
+    def resource(self) -> Any:
+        """The request resource as one string term."""
+        z3 = self.z3
+        colon = z3.StringVal(":")
+        p, s, r, a, x = self.segments
+        arn = z3.Concat(z3.StringVal("arn:"), p, colon, s, colon, r, colon, a, colon, x)
+        return z3.If(self.star, z3.StringVal("*"), arn)
 
     def key_domain(self) -> list[Any]:
         """Range constraints on the context variables."""
@@ -308,7 +337,7 @@ class Encoder:
 
     def domain(self) -> list[Any]:
         """Every constraint that keeps the symbolic request a valid request."""
-        return [self.action_domain(), self.resource_domain(), *self.key_domain()]
+        return [*self.action_domain(), *self.resource_domain(), *self.key_domain()]
 
     # ------------------------------------------------------------------------------------
     # opaque atoms
@@ -323,28 +352,61 @@ class Encoder:
     # actions and resources
     # ------------------------------------------------------------------------------------
 
-    def action_re(self, pattern: str) -> Any:
-        """The regex of the lower-cased actions an ``Action`` entry matches."""
+    def action_pattern(self, pattern: str) -> Any:
+        """Whether the request action matches one ``Action`` entry."""
         found = self._action_cache.get(pattern)
         if found is None:
-            z3 = self.z3
             g = action_glob(pattern)
             if g.any:
-                found = z3.Star(self.ALL)
+                found = self.z3.BoolVal(True)
             else:
-                found = z3.Concat(
-                    self.glob(g.service, segment=True), z3.Re(":"), self.glob(g.name)
+                found = self.z3.And(
+                    self._glob_holds(self.service, g.service, segment=True),
+                    self._glob_holds(self.name, g.name),
                 )
             self._action_cache[pattern] = found
         return found
+
+    def _glob_holds(self, term: Any, glob: str, *, segment: bool = False) -> Any:
+        z3 = self.z3
+        if "*" not in glob and "?" not in glob:
+            return term == z3.StringVal(glob)
+        if glob == "*":
+            return z3.BoolVal(True)
+        return z3.InRe(term, self.glob(glob, segment=segment))
 
     def action_matches(self, patterns: Sequence[str]) -> Any:
         """Whether the request action matches one of ``patterns``."""
         z3 = self.z3
         if not patterns:
             return z3.BoolVal(False)
-        regexes = [self.action_re(p) for p in dict.fromkeys(patterns)]
-        return z3.InRe(self.action, regexes[0] if len(regexes) == 1 else z3.Union(*regexes))
+        hits = [self.action_pattern(p) for p in dict.fromkeys(patterns)]
+        return hits[0] if len(hits) == 1 else z3.Or(*hits)
+
+    def resource_matches(self, g: ArnGlob, where: str) -> tuple[Any, Any]:
+        """``(matches, resolved)`` of a Resource entry against the request resource, field by
+        field (the first five fields of a request ARN hold no colon, so the engine's
+        segment-confined globs match field by field)."""
+        z3 = self.z3
+        if g.any:
+            return z3.BoolVal(True), z3.BoolVal(True)
+        head = [z3.Not(self.star)]
+        if g.head[0] != "arn":
+            return z3.BoolVal(False), z3.BoolVal(True)
+        for term, glob in zip(self.segments, g.head[1:]):
+            head.append(self._glob_holds(term, glob, segment=True))
+        rest = self.segments[4]
+        if not any(p[0] == "var" for p in g.resource):
+            pieces = g.resource
+            if len(pieces) == 1 and pieces[0][0] == "glob":
+                head.append(self._glob_holds(rest, pieces[0][1]))
+            elif not pieces:
+                head.append(rest == z3.StringVal(""))
+            else:
+                head.append(z3.InRe(rest, self._concat([self._piece_re(p) for p in pieces])))
+            return z3.And(*head), z3.BoolVal(True)
+        hit, ok = self._template_match(rest, g.resource, where, g.source)
+        return z3.And(*head, hit), ok
 
     def _arn_head_re(self, g: ArnGlob) -> list[Any]:
         z3 = self.z3
@@ -423,9 +485,15 @@ class Encoder:
             tail = self._concat([self._piece_re(p) for p in tail_pieces])
         else:
             tail = z3.Re(z3.StringVal("".join(p[1] for p in tail_pieces)))
-        rest = z3.SubString(value, z3.Length(fixed), z3.Length(value) - z3.Length(fixed))
+        # the text after the fixed prefix, defined once for the whole query: a fresh variable
+        # tied to `value` whenever the prefix holds (a function of the request, so the match
+        # may appear under negation)
+        self._fresh += 1
+        rest = z3.String(f"tail#{self._fresh}")
+        starts = z3.PrefixOf(fixed, value)
+        self.side.append(z3.Implies(starts, value == z3.Concat(fixed, rest)))
         ok = z3.And(*resolved) if resolved else z3.BoolVal(True)
-        return z3.And(ok, z3.PrefixOf(fixed, value), z3.InRe(rest, tail)), ok
+        return z3.And(ok, starts, z3.InRe(rest, tail)), ok
 
     def resource_match(
         self, statement: Statement, variables: bool, where: str
@@ -436,7 +504,7 @@ class Encoder:
             hits = []
             for src in statement.resource:
                 g = arn_glob(src, fold_prefix=True, variables=variables)
-                hits.append(self.arn_match(self.resource, g, where)[0])
+                hits.append(self.resource_matches(g, where)[0])
             return (z3.Or(*hits) if hits else z3.BoolVal(False)), z3.BoolVal(False)
         if statement.not_resource is not None:
             if not statement.not_resource:
@@ -445,7 +513,7 @@ class Encoder:
             unresolved = []
             for src in statement.not_resource:
                 g = arn_glob(src, fold_prefix=True, variables=variables)
-                hit, ok = self.arn_match(self.resource, g, where)
+                hit, ok = self.resource_matches(g, where)
                 hits.append(hit)
                 unresolved.append(z3.Not(ok))
             return z3.Not(z3.Or(*hits)), z3.Or(*unresolved)
