@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
+from drpolicy import _cli_analysis
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
 from drpolicy.explain import _DECIDED_BY
 from drpolicy.model import Decision, Policy, PolicyType
@@ -231,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     roles.add_argument("--ignore-missing-managed", action="store_true",
                        help="skip attached managed policies the export does not contain")
     roles.add_argument("--json", action="store_true")
+
+    _cli_analysis.add_parsers(sub)
 
     validate = _subparser(sub, "validate", "lint policy files",
                           "Check policy files for errors and for things AWS accepts that are"
@@ -630,6 +633,7 @@ _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "roles": _cmd_roles,
     "validate": _cmd_validate,
     "can-assume": _cmd_can_assume,
+    **_cli_analysis.COMMANDS,
 }
 
 

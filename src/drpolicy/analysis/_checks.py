@@ -265,9 +265,16 @@ def _literal_actions(policies: Sequence[Policy]) -> list[str]:
     out: list[str] = []
     for p in policies:
         for s in p.statements:
-            if s.effect == "Allow" and s.action:
-                out.extend(s.action)
+            out.extend(s.action or ())
     return out
+
+
+def _spelled(action: str, spellings: Sequence[str]) -> str:
+    """The witness action as a policy spells it (actions are case-insensitive), if one does."""
+    for written in spellings:
+        if written.lower() == action:
+            return written
+    return action
 
 
 def _witness_context(enc: Encoder, model: Any) -> dict[str, tuple[str, ...]]:
@@ -514,7 +521,8 @@ def check_no_new_access(
     if answer == "unknown":
         return _fail_unproven(check, enc.opaque, started, f"the solver gave up ({model})")
     principal = _witness_principal(enc, model, candidates)
-    action = enc.string_value(model, enc.action)
+    action = _spelled(enc.string_value(model, enc.action),
+                      _literal_actions([proposed.policy, old.policy]))
     resource = enc.string_value(model, enc.resource)
     context = _witness_context(enc, model)
     new_d = _decide(proposed, kind, principal[1], action, resource, context, owner)
@@ -619,7 +627,8 @@ def check_access_not_granted(
     if answer == "unknown":
         return _fail_unproven(check, enc.opaque, started, f"the solver gave up ({model})")
     principal = _witness_principal(enc, model, candidates)
-    action = enc.string_value(model, enc.action)
+    action = _spelled(enc.string_value(model, enc.action),
+                      [*actions, *_literal_actions([compiled.policy])])
     resource = enc.string_value(model, enc.resource)
     context = _witness_context(enc, model)
     decision = _decide(compiled, kind, principal[1], action, resource, context, owner)
