@@ -25,7 +25,6 @@ __all__ = [
     "Witness",
     "check_access_not_granted",
     "check_no_new_access",
-    "check_no_public_access",
 ]
 
 CheckOutcome = Literal["PASS", "FAIL"]
@@ -243,7 +242,7 @@ def _nice_tiers(enc: Encoder, actions: Sequence[str]) -> list[list[Any]]:
               z3.InRe(account, z3.Loop(z3.Range("0", "9"), 12, 12))),
         z3.InRe(rest, z3.Union(name, z3.Concat(z3.Plus(z3.Range("a", "z")), z3.Re("/"), name))),
     ]
-    values = []
+    values: list[Any] = []
     for kv in enc.keys.values():
         if kv.sort in ("str", "null", "mixed"):
             values.extend(z3.InRe(s, z3.Plus(printable)) for s in kv.slots)
@@ -548,7 +547,7 @@ def _witness_principal(
     if not candidates:
         arn = f"arn:aws:iam::{WITNESS_ACCOUNT}:role/drpolicy-witness"
         return arn, Principal.parse(arn)
-    index = model.eval(enc.principal, model_completion=True).as_long()
+    index: int = model.eval(enc.principal, model_completion=True).as_long()
     return candidates[index]
 
 
@@ -584,7 +583,7 @@ def check_access_not_granted(
     ...     {"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
     >>> r = check_access_not_granted(p, actions=["iam:PassRole"])
     >>> r.result, r.witness.action
-    ('FAIL', 'iam:passrole')
+    ('FAIL', 'iam:PassRole')
     >>> check_access_not_granted(p, actions=["s3:GetObject"]).result
     'PASS'
     """

@@ -29,10 +29,8 @@ seconds beyond.
 
 from __future__ import annotations
 
-import calendar
 import functools
 import ipaddress
-import sys
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -46,6 +44,16 @@ from drpolicy.analysis._adapter import (
     arn_glob,
     glob_pieces,
     string_like_glob,
+)
+from drpolicy.analysis._values import (
+    DATE_MIN,
+    MULTI_LOWER,
+    compare,
+    decimals,
+    preimage,
+    render_date,
+    render_number,
+    scaled,
 )
 from drpolicy.conditions import CompiledCondition, compile_condition
 from drpolicy.model import Policy, Statement
@@ -72,7 +80,6 @@ _SORTS = {
     "BinaryEquals": "binary",
 }
 
-_DATE_MIN = calendar.timegm((1, 1, 1, 0, 0, 0))  # the earliest instant an ISO date can name
 
 
 @attrs.frozen(slots=True)
@@ -114,7 +121,7 @@ class Encoder:
     """Builds the formulas for a fixed set of policies over one symbolic request."""
 
     def __init__(self, policies: Sequence[Policy], *, extra_text: Iterable[str] = ()) -> None:
-        import z3  # the caller has checked that z3 is importable
+        import z3  # type: ignore[import-untyped]  # the caller checked it is installed
 
         self.z3 = z3
         self.opaque: list[Opaque] = []
@@ -162,14 +169,14 @@ class Encoder:
                         chars.update(v.source)
                         if family == "StringEqualsIgnoreCase":
                             for ch in v.source.lower():
-                                chars.update(_preimage(ch))
+                                chars.update(preimage(ch))
                         if sort in ("num", "date") and v.parsed is not None:
-                            scales[cc.key] = max(scales.get(cc.key, 0), _decimals(v.parsed))
-                        for piece in v.template or ():
-                            key = getattr(piece, "key", None)
+                            scales[cc.key] = max(scales.get(cc.key, 0), decimals(v.parsed))
+                        for part in v.template or ():
+                            key = getattr(part, "key", None)
                             if key is not None:
                                 sorts.setdefault(key, set()).add("str")
-                                written.setdefault(key, getattr(piece, "written", key))
+                                written.setdefault(key, getattr(part, "written", key))
                 self._compiled[(pi, s.index)] = clauses
         self._policies = list(policies)
         chars.discard("*")  # wildcards are not characters of requests' names
@@ -327,7 +334,7 @@ class Encoder:
                 elif kv.sort == "date":
                     ok, value = slot
                     scale = 10**kv.scale
-                    out.append(z3.Implies(ok, value >= _DATE_MIN * scale))
+                    out.append(z3.Implies(ok, value >= DATE_MIN * scale))
                     if kv.scale > 9:
                         # a date before 1970 is written in ISO form: at most 9 fractional digits
                         out.append(
@@ -615,8 +622,8 @@ class Encoder:
             ok, value = slot
             scale = 10**kv.scale
             for v in cc.values:
-                p = _scaled(v.parsed, scale)
-                hits.append(_compare(family, value, p))
+                p = scaled(v.parsed, scale)
+                hits.append(compare(family, value, p))
             errors.append(z3.Not(ok))
         elif kv.sort == "bool":
             for v in cc.values:
@@ -642,11 +649,11 @@ class Encoder:
             if i == len(lowered):
                 return z3.Re(z3.StringVal(""))
             options = [
-                z3.Concat(z3.Union(*[z3.Re(z3.StringVal(c)) for c in sorted(_preimage(lowered[i]))])
-                          if len(_preimage(lowered[i])) > 1
+                z3.Concat(z3.Union(*[z3.Re(z3.StringVal(c)) for c in sorted(preimage(lowered[i]))])
+                          if len(preimage(lowered[i])) > 1
                           else z3.Re(z3.StringVal(lowered[i])), from_(i + 1))
             ]
-            for src, low in _MULTI_LOWER.items():
+            for src, low in MULTI_LOWER.items():
                 if lowered.startswith(low, i):
                     options.append(z3.Concat(z3.Re(z3.StringVal(src)), from_(i + len(low))))
             return options[0] if len(options) == 1 else z3.Union(*options)
@@ -706,12 +713,6 @@ class Encoder:
         denied = z3.Or(*denies) if denies else z3.BoolVal(False)
         return z3.And(allowed, z3.Not(denied))
 
-    def statement_grants(self, policy: Policy, s: Statement, principal: Any = None) -> Any:
-        """Whether the Allow statement ``s`` of ``policy`` grants the symbolic request."""
-        pi = next(i for i, p in enumerate(self._policies) if p is policy)
-        return self.statement(pi, policy, s, principal if principal is not None
-                              else self.z3.BoolVal(True))[0]
-
     # ------------------------------------------------------------------------------------
     # reading a model back
     # ------------------------------------------------------------------------------------
@@ -741,7 +742,7 @@ class Encoder:
                     continue
                 scaled = model.eval(value, model_completion=True).as_long()
                 number = Decimal(scaled).scaleb(-kv.scale)
-                out.append(_render_number(number) if kv.sort == "num" else _render_date(number))
+                out.append(render_number(number) if kv.sort == "num" else render_date(number))
             elif kv.sort == "bool":
                 code = model.eval(slot, model_completion=True).as_long()
                 out.append(("true", "false", "maybe")[code])
@@ -756,88 +757,3 @@ class Encoder:
                 else:
                     out.append("not-an-ip")
         return out
-
-
-# ----------------------------------------------------------------------------------------
-# helpers
-# ----------------------------------------------------------------------------------------
-
-
-def _compare(family: str, value: Any, p: int) -> Any:
-    if family.endswith("GreaterThanEquals"):
-        return value >= p
-    if family.endswith("GreaterThan"):
-        return value > p
-    if family.endswith("LessThanEquals"):
-        return value <= p
-    if family.endswith("LessThan"):
-        return value < p
-    return value == p
-
-
-def _decimals(value: Any) -> int:
-    if isinstance(value, Decimal):
-        exponent = value.as_tuple().exponent
-        return max(0, -exponent) if isinstance(exponent, int) else 0
-    return 0
-
-
-def _scaled(value: Decimal, scale: int) -> int:
-    scaled = value * scale
-    assert scaled == scaled.to_integral_value(), "scale too small for a policy value"
-    return int(scaled)
-
-
-def _render_number(number: Decimal) -> str:
-    text = format(number.normalize(), "f") if number != 0 else "0"
-    return text
-
-
-def _render_date(seconds: Decimal) -> str:
-    if seconds >= 0:
-        return _render_number(seconds)
-    import datetime
-
-    whole = int(seconds.to_integral_value(rounding="ROUND_FLOOR"))
-    frac = seconds - whole
-    stamp = datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=whole)
-    text = stamp.strftime("%Y-%m-%dT%H:%M:%S").rjust(19, "0")
-    if stamp.year < 1000:
-        text = f"{stamp.year:04d}" + text[text.index("-"):]
-    if frac:
-        digits = format(frac.normalize(), "f").split(".")[1]
-        text += "." + digits[:9]
-    return text + "Z"
-
-
-# characters whose lower-case form is more than one character (only U+0130 in Unicode)
-_MULTI_LOWER = {c: c.lower() for c in map(chr, range(0x130, 0x131)) if len(c.lower()) > 1}
-
-
-@functools.cache
-def _preimage_table() -> dict[str, frozenset[str]]:
-    table: dict[str, set[str]] = {}
-    for code in range(sys.maxunicode + 1):
-        if 0xD800 <= code <= 0xDFFF:
-            continue
-        ch = chr(code)
-        low = ch.lower()
-        if low != ch and len(low) == 1:
-            table.setdefault(low, {low}).add(ch)
-    return {k: frozenset(v) for k, v in table.items()}
-
-
-def _preimage(ch: str) -> frozenset[str]:
-    """Every character whose ``str.lower()`` is ``ch`` (``ch`` itself included)."""
-    if len(ch) != 1:
-        return frozenset(ch)
-    if ch < "\x80":
-        # only U+212A KELVIN SIGN lower-cases into ASCII from outside it
-        found = {ch} | ({ch.upper()} if ch.upper().lower() == ch else set())
-        if ch == "k":
-            found.add("\u212a")
-        return frozenset(found) if ch.lower() == ch else frozenset()
-    found = _preimage_table().get(ch)
-    if found is None:
-        return frozenset((ch,)) if ch.lower() == ch else frozenset()
-    return found

@@ -35,8 +35,8 @@ from drpolicy.analysis._checks import (
     _literal_actions,
     _nice_tiers,
     _principal_selector,
-    _spelled,
     _Query,
+    _spelled,
     _witness_context,
     _z3,
 )
@@ -155,7 +155,7 @@ def check_no_public_access(
     ...     "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::site/*"}]}
     >>> r = check_no_public_access(bucket, resource_type="AWS::S3::Bucket")
     >>> r.result, r.witness.principal, r.witness.action
-    ('FAIL', 'anonymous', 's3:getobject')
+    ('FAIL', 'anonymous', 's3:GetObject')
     >>> bucket["Statement"][0]["Condition"] = {
     ...     "StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}}
     >>> check_no_public_access(bucket, resource_type="s3").result
@@ -183,7 +183,7 @@ def check_no_public_access(
     ):
         candidates.append((text, Principal.parse(text)))
     select = _principal_selector(enc, candidates)
-    partition, svc, region, account, rest = enc.segments
+    _, svc, region, account, rest = enc.segments
     constraints: list[Any] = [
         enc.principal >= 0, enc.principal < len(candidates), z3.Not(enc.star),
         svc == z3.StringVal(service),
