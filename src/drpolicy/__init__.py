@@ -17,6 +17,12 @@ The public API is this module's ``__all__``; everything in ``_``-prefixed module
 from __future__ import annotations
 
 from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
+from drpolicy.analysis import (
+    CheckResult,
+    check_access_not_granted,
+    check_no_new_access,
+    check_no_public_access,
+)
 from drpolicy.arn import Arn, parse_arn
 from drpolicy.catalog import roles
 from drpolicy.errors import (
@@ -49,6 +55,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Arn",
     "CatalogError",
+    "CheckResult",
     "Decision",
     "DrpolicyError",
     "EvaluationIssue",
@@ -69,6 +76,9 @@ __all__ = [
     "__version__",
     "authorize",
     "can_assume",
+    "check_access_not_granted",
+    "check_no_new_access",
+    "check_no_public_access",
     "decision_cache",
     "evaluate",
     "explain",

@@ -397,12 +397,24 @@ def _principal_selector(
     return of
 
 
-def _is_role_arn(enc: Encoder) -> Any:
-    """The engine's test for a role resource (then the resource policy is a trust policy):
-    an ARN containing ``:iam::`` and ``:role/``."""
+def _role_domain(enc: Encoder, trust: bool) -> Any:
+    """Which resources a resource-policy question ranges over.
+
+    The engine treats a resource containing ``:iam::`` and ``:role/`` as a role, whose policy
+    is a trust policy. A trust question ranges over role ARNs (``arn:P:iam::A:role/...``); a
+    resource question over resources with no field starting ``role/`` and no ``:role/`` in
+    the resource part, so that the engine never reads them as roles.
+    """
     z3 = enc.z3
-    r = enc.resource
-    return z3.And(z3.Not(enc.star), z3.Contains(r, ":iam::"), z3.Contains(r, ":role/"))
+    partition, service, region, account, rest = enc.segments
+    role = z3.StringVal("role/")
+    if trust:
+        return z3.And(z3.Not(enc.star), service == z3.StringVal("iam"),
+                      region == z3.StringVal(""), z3.PrefixOf(role, rest))
+    return z3.Or(enc.star, z3.And(
+        *[z3.Not(z3.PrefixOf(role, f)) for f in enc.segments],
+        z3.Not(z3.Contains(rest, z3.StringVal(":role/"))),
+    ))
 
 
 def _resource_side(
@@ -411,8 +423,7 @@ def _resource_side(
     """Constraints shared by resource-policy questions: which principal, which resource."""
     z3 = enc.z3
     out = [enc.principal >= 0, enc.principal < len(candidates)]
-    role = _is_role_arn(enc)
-    out.append(role if policy_type == "trust" else z3.Not(role))
+    out.append(_role_domain(enc, policy_type == "trust"))
     # STS refuses root credentials for AssumeRole (the engine's decision table)
     roots = [i for i, (_, c) in enumerate(candidates) if c.kind == "root"]
     if policy_type == "trust" and roots:
