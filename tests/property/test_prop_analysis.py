@@ -23,7 +23,7 @@ from drpolicy.strategies import policies, requests_allowed_by
 
 pytest.importorskip("z3")
 
-from drpolicy.analysis import (  # noqa: E402 - after the skip
+from drpolicy.analysis import (
     check_access_not_granted,
     check_no_new_access,
     check_no_public_access,

@@ -406,7 +406,7 @@ def _role_domain(enc: Encoder, trust: bool) -> Any:
     the resource part, so that the engine never reads them as roles.
     """
     z3 = enc.z3
-    partition, service, region, account, rest = enc.segments
+    _, service, region, _, rest = enc.segments
     role = z3.StringVal("role/")
     if trust:
         return z3.And(z3.Not(enc.star), service == z3.StringVal("iam"),
