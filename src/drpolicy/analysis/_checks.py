@@ -185,7 +185,7 @@ def _check_type(policy_type: str) -> AnalysisPolicyType:
     return policy_type  # type: ignore[return-value]
 
 
-_NICE_ACTION: Final = "[a-z0-9-]+:[a-z0-9]+"
+_NICE_BUDGET_MS: Final = (150, 150, 75)  # per tier, the last for the remaining tiers
 
 
 class _Query:
@@ -210,7 +210,9 @@ class _Query:
         if answer != z3.sat:
             return "unknown", self.solver.reason_unknown()
         model = self.solver.model()
-        for tier in nice:
+        # readability is worth a little time, not much: each tier gets a short budget
+        for i, tier in enumerate(nice):
+            self.solver.set("timeout", _NICE_BUDGET_MS[min(i, len(_NICE_BUDGET_MS) - 1)])
             self.solver.push()
             self.solver.add(*tier)
             if self.solver.check() == z3.sat:

@@ -131,7 +131,7 @@ class Encoder:
         chars: set[str] = set()
         sorts: dict[str, set[str]] = {}
         written: dict[str, str] = {}
-        qualified: dict[str, int] = {}
+        qualified: dict[str, set[Any]] = {}
         scales: dict[str, int] = {}
         for text in extra_text:
             chars.update(text)
@@ -164,7 +164,10 @@ class Encoder:
                     else:
                         sorts.setdefault(cc.key, set())
                     if cc.spec.qualifier is not None:
-                        qualified[cc.key] = qualified.get(cc.key, 0) + 1
+                        # one witness value per distinct clause suffices (docs/analysis.md)
+                        qualified.setdefault(cc.key, set()).add(
+                            (cc.spec.canonical, tuple(v.source for v in cc.values), variables)
+                        )
                     for v in cc.values:
                         chars.update(v.source)
                         if family == "StringEqualsIgnoreCase":
@@ -189,6 +192,7 @@ class Encoder:
         self._action_cache: dict[str, Any] = {}
         # definitions of auxiliary variables, asserted with every query
         self.side: list[Any] = []
+        self._statements: dict[Any, tuple[Any, Any, Any, Any, Any]] = {}
         # -- the symbolic request --------------------------------------------------------
         self.service = z3.String("action.service")
         self.name = z3.String("action.name")
@@ -204,7 +208,7 @@ class Encoder:
             sort = "mixed" if len(found) > 1 else (next(iter(found)) if found else "null")
             if sort == "binary":
                 sort = "mixed"  # BinaryEquals: opaque
-            n_slots = 2 + qualified.get(key, 0)
+            n_slots = 2 + len(qualified.get(key, ()))
             kv = KeyVars(key, written[key], sort, z3.Int(f"n[{key}]"))
             kv.scale = min(scales.get(key, 0) + 1, 1000) if sort in ("num", "date") else 0
             for i in range(n_slots):
@@ -672,6 +676,24 @@ class Encoder:
         z3 = self.z3
         variables = policy.version == "2012-10-17"
         where = f"{policy.name}: {s.label}"
+        # statements written alike (the unchanged part of a policy change) are encoded once
+        key = (s.action, s.not_action, s.resource, s.not_resource, s.conditions, variables)
+        cached = self._statements.get(key)
+        if cached is None:
+            before = len(self.opaque)
+            cached = self._statement_parts(pi, s, variables, where)
+            if len(self.opaque) == before:  # opaque atoms stay per statement (their reasons)
+                self._statements[key] = cached
+        act, res, res_err, cond, cond_err = cached
+        grants = z3.And(act, principal, z3.Not(res_err), res, z3.Not(cond_err), cond)
+        # a NotResource that cannot be decided makes a Deny apply whatever its principal
+        applies = z3.And(act, z3.Or(res_err, z3.And(principal, res, z3.Or(cond_err, cond))))
+        return grants, applies
+
+    def _statement_parts(
+        self, pi: int, s: Statement, variables: bool, where: str
+    ) -> tuple[Any, Any, Any, Any, Any]:
+        z3 = self.z3
         if s.action is not None:
             act = self.action_matches(s.action)
         else:
@@ -687,10 +709,7 @@ class Encoder:
             errs.append(e)
         cond = z3.And(*holds) if holds else z3.BoolVal(True)
         cond_err = z3.Or(*errs) if errs else z3.BoolVal(False)
-        grants = z3.And(act, principal, z3.Not(res_err), res, z3.Not(cond_err), cond)
-        # a NotResource that cannot be decided makes a Deny apply whatever its principal
-        applies = z3.And(act, z3.Or(res_err, z3.And(principal, res, z3.Or(cond_err, cond))))
-        return grants, applies
+        return act, res, res_err, cond, cond_err
 
     def policy_allows(self, policy: Policy, principal_of: Any = None) -> Any:
         """The formula "``policy`` alone allows the symbolic request".
