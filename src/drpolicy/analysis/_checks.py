@@ -235,12 +235,14 @@ def _nice_tiers(enc: Encoder, actions: Sequence[str]) -> list[list[Any]]:
         z3.InRe(enc.service, z3.Plus(lower)),
         z3.InRe(enc.name, z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9")))),
     ]
-    name = z3.Concat(word, z3.Star(z3.Union(word, z3.Re("/"), z3.Re(":"))), word)
+    name = z3.Concat(word, z3.Star(z3.Union(word, z3.Re("/"), z3.Re(":"))), word, word)
     nice_resource = [
         partition == z3.StringVal("aws"),
         z3.InRe(service, z3.Plus(lower)),
         z3.Or(region == z3.StringVal(""), region == z3.StringVal("us-east-1")),
-        z3.Or(account == z3.StringVal(""), account == z3.StringVal(WITNESS_ACCOUNT),
+        # S3 ARNs have no account; everything else names one
+        z3.Or(z3.And(service == z3.StringVal("s3"), account == z3.StringVal("")),
+              account == z3.StringVal(WITNESS_ACCOUNT),
               z3.InRe(account, z3.Loop(z3.Range("0", "9"), 12, 12))),
         z3.InRe(rest, z3.Union(name, z3.Concat(z3.Plus(z3.Range("a", "z")), z3.Re("/"), name))),
     ]
