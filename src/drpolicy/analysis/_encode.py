@@ -427,28 +427,15 @@ class Encoder:
             out.append(z3.Re(":"))
         return out
 
-    def arn_match(
-        self, value: Any, g: ArnGlob, where: str
-    ) -> tuple[Any, Any]:
-        """``(matches, resolved)`` for an ARN glob against the string ``value``.
-
-        ``resolved`` is false when a policy variable has no value (then ``matches`` is
-        false). Variables are encoded exactly when the pattern is deterministic up to its last
-        variable (no wildcard before it); otherwise the match is opaque.
-        """
+    def arn_match(self, value: Any, g: ArnGlob) -> Any:
+        """Whether the string ``value`` matches a static ARN glob (an ``ArnLike`` value):
+        field by field, wildcards inside the first five fields staying in their field."""
         z3 = self.z3
         if g.any:
-            return z3.BoolVal(True), z3.BoolVal(True)
-        if not any(p[0] == "var" for p in g.resource):
-            regex = self._concat(
-                [*self._arn_head_re(g), *(self._piece_re(p) for p in g.resource)]
-            )
-            return z3.InRe(value, regex), z3.BoolVal(True)
-        if any("*" in seg or "?" in seg for seg in g.head):
-            return self._opaque(where, f"`{g.source}`: a policy variable after a wildcard"), \
-                z3.BoolVal(True)
-        head = ":".join(g.head) + ":"
-        return self._template_match(value, (("lit", head), *g.resource), where, g.source)
+            return z3.BoolVal(True)
+        assert not any(p[0] == "var" for p in g.resource), "ArnLike values are static here"
+        regex = self._concat([*self._arn_head_re(g), *(self._piece_re(p) for p in g.resource)])
+        return z3.InRe(value, regex)
 
     def _piece_re(self, piece: Piece) -> Any:
         z3 = self.z3
@@ -475,19 +462,24 @@ class Encoder:
         the last variable is a fixed prefix (with substituted values), the rest a regex."""
         z3 = self.z3
         last_var = max(i for i, p in enumerate(pieces) if p[0] == "var")
+        # whether every variable resolves (a key with exactly one value, or a default) is
+        # exact whatever the key's type: an unresolved variable is an error or a non-match
+        resolved = [
+            z3.BoolVal(True) if p[2] is not None else self.keys[p[1]].count == 1
+            for p in pieces if p[0] == "var"
+        ]
+        ok = z3.And(*resolved) if resolved else z3.BoolVal(True)
         prefix: list[Any] = []
-        resolved: list[Any] = []
         for p in pieces[: last_var + 1]:
             if p[0] == "var":
                 got = self._var_value(p[1], p[2], where)
                 if got is None:
-                    return self._opaque(where, f"`{source}`: variable on a non-string key"), \
-                        z3.BoolVal(True)
+                    why = f"`{source}`: a variable on a key compared with non-string operators"
+                    return z3.And(ok, self._opaque(where, why)), ok
                 prefix.append(got[0])
-                resolved.append(got[1])
             elif p[0] == "glob" and glob and ("*" in p[1] or "?" in p[1]):
-                return self._opaque(where, f"`{source}`: a policy variable after a wildcard"), \
-                    z3.BoolVal(True)
+                why = f"`{source}`: a policy variable after a wildcard"
+                return z3.And(ok, self._opaque(where, why)), ok
             else:
                 prefix.append(z3.StringVal(p[1]))
         fixed = prefix[0] if len(prefix) == 1 else z3.Concat(*prefix)
@@ -503,7 +495,6 @@ class Encoder:
         rest = z3.String(f"tail#{self._fresh}")
         starts = z3.PrefixOf(fixed, value)
         self.side.append(z3.Implies(starts, value == z3.Concat(fixed, rest)))
-        ok = z3.And(*resolved) if resolved else z3.BoolVal(True)
         return z3.And(ok, starts, z3.InRe(rest, tail)), ok
 
     def resource_match(
@@ -616,7 +607,7 @@ class Encoder:
                         hits.append(self._opaque(where, f"{label}: escapes in an ARN value"))
                         continue
                     g = arn_glob(v.source, fold_prefix=False, variables=False)
-                    hits.append(self.arn_match(slot, g, where)[0])
+                    hits.append(self.arn_match(slot, g))
             if family == "ArnLike":
                 shape = z3.Concat(
                     z3.Re("arn:"), *([z3.Star(self.NOCOLON), z3.Re(":")] * 4), z3.Star(self.ALL)
