@@ -55,6 +55,7 @@ def decide(policy: Any, w: Any, policy_type: str) -> bool:
     return drpolicy.authorize(
         principal, w.action, w.resource, context=ctx,
         identity_policies=[ALLOW_ALL] if principal.is_iam else [],
+        session_policy=ALLOW_ALL if principal.is_iam else None,
         resource_policy=policy, resource_account=w.resource_account,
     ).allowed
 

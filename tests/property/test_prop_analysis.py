@@ -137,6 +137,9 @@ class TestNoPublicAccess:
                 identity_policies=[{"Version": "2012-10-17", "Statement": [
                     {"Effect": "Allow", "Action": "*", "Resource": "*"}]}]
                 if principal.is_iam else [],
+                session_policy={"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+                if principal.is_iam else None,
                 resource_policy=policy, resource_account=w.resource_account,
             )
             assert d.allowed

@@ -454,10 +454,12 @@ def _decide(
         )
     # a caller in another account whose own side allows everything: the resource policy
     # alone decides (cross-account evaluation needs both sides)
+    # (and a federated user's session needs a session policy to have any permissions)
     identity = [_ALLOW_ALL] if principal.is_iam else []
     return authorize(
         principal, action, resource, context=ctx, identity_policies=identity,
         resource_policy=policy.policy, resource_account=owner,
+        session_policy=_ALLOW_ALL if principal.is_iam else None,
     )
 
 
