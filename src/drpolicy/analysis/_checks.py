@@ -199,12 +199,22 @@ class _Query:
         self.solver.set("timeout", timeout_ms)
         self.solver.add(*enc.domain())
 
-    def solve(self, goal: Any, nice: Sequence[Sequence[Any]]) -> tuple[str, Any]:
+    def solve(
+        self, goal: Any, nice: Sequence[Sequence[Any]], lazy: Any = None
+    ) -> tuple[str, Any]:
         """``("unsat"|"unknown"|"sat", model)``; on sat, tries the ``nice`` constraint tiers
-        (more readable witnesses) first and keeps the first that is still satisfiable."""
+        (more readable witnesses) first and keeps the first that is still satisfiable.
+
+        ``lazy`` is ``(violates(model) -> bool, constraint)``: a domain constraint that is
+        expensive for the solver and rarely matters, added only when a model violates it (an
+        answer over the larger domain without it is still a proof of unsatisfiability).
+        """
         z3 = self.z3
         self.solver.add(goal, *self.enc.side)
         answer = self.solver.check()
+        if answer == z3.sat and lazy is not None and lazy[0](self.solver.model()):
+            self.solver.add(lazy[1])
+            answer = self.solver.check()
         if answer == z3.unsat:
             return "unsat", None
         if answer != z3.sat:
@@ -215,7 +225,8 @@ class _Query:
             self.solver.set("timeout", _NICE_BUDGET_MS[min(i, len(_NICE_BUDGET_MS) - 1)])
             self.solver.push()
             self.solver.add(*tier)
-            if self.solver.check() == z3.sat:
+            if self.solver.check() == z3.sat and (lazy is None or not lazy[0](
+                    self.solver.model())):
                 model = self.solver.model()
                 self.solver.pop()
                 break
@@ -406,19 +417,36 @@ def _role_domain(enc: Encoder, trust: bool) -> Any:
 
     The engine treats a resource containing ``:iam::`` and ``:role/`` as a role, whose policy
     is a trust policy. A trust question ranges over role ARNs (``arn:P:iam::A:role/...``); a
-    resource question over resources with no field starting ``role/`` and no ``:role/`` in
-    the resource part, so that the engine never reads them as roles.
+    resource question over resources without ``:iam::``. The first five fields hold no colon,
+    so ``:iam::`` can only be: service ``iam`` with no region, region ``iam`` with no account,
+    account ``iam`` before a resource part starting with a colon, or inside ``:`` + the
+    resource part.
     """
     z3 = enc.z3
-    _, service, region, _, rest = enc.segments
-    role = z3.StringVal("role/")
+    _, service, region, account, rest = enc.segments
+    iam, empty = z3.StringVal("iam"), z3.StringVal("")
     if trust:
-        return z3.And(z3.Not(enc.star), service == z3.StringVal("iam"),
-                      region == z3.StringVal(""), z3.PrefixOf(role, rest))
+        return z3.And(z3.Not(enc.star), service == iam, region == empty,
+                      z3.PrefixOf(z3.StringVal("role/"), rest))
     return z3.Or(enc.star, z3.And(
-        *[z3.Not(z3.PrefixOf(role, f)) for f in enc.segments],
-        z3.Not(z3.Contains(rest, z3.StringVal(":role/"))),
+        z3.Not(z3.And(service == iam, region == empty)),
+        z3.Not(z3.And(region == iam, account == empty)),
+        z3.Not(z3.And(account == iam, z3.PrefixOf(z3.StringVal(":"), rest))),
+        z3.Not(z3.Contains(z3.Concat(z3.StringVal(":"), rest), z3.StringVal(":iam::"))),
     ))
+
+
+def _lazy_role_domain(enc: Encoder, policy_type: AnalysisPolicyType) -> Any:
+    """For resource questions: keep witnesses off role resources (see :func:`_role_domain`),
+    lazily."""
+    if policy_type != "resource":
+        return None
+
+    def violates(model: Any) -> bool:
+        r = enc.string_value(model, enc.resource)
+        return r.startswith("arn:") and ":iam::" in r and ":role/" in r
+
+    return violates, _role_domain(enc, False)
 
 
 def _resource_side(
@@ -427,7 +455,8 @@ def _resource_side(
     """Constraints shared by resource-policy questions: which principal, which resource."""
     z3 = enc.z3
     out = [enc.principal >= 0, enc.principal < len(candidates)]
-    out.append(_role_domain(enc, policy_type == "trust"))
+    if policy_type == "trust":
+        out.append(_role_domain(enc, True))
     # STS refuses root credentials for AssumeRole (the engine's decision table)
     roots = [i for i, (_, c) in enumerate(candidates) if c.kind == "root"]
     if policy_type == "trust" and roots:
@@ -527,7 +556,8 @@ def check_no_new_access(
     goal = z3.And(
         enc.policy_allows(proposed.policy, select), z3.Not(enc.policy_allows(old.policy, select))
     )
-    answer, model = query.solve(goal, _nice_tiers(enc, _literal_actions([proposed.policy])))
+    answer, model = query.solve(goal, _nice_tiers(enc, _literal_actions([proposed.policy])),
+                                _lazy_role_domain(enc, kind))
     check = "check-no-new-access"
     if answer == "unsat":
         return CheckResult(
@@ -633,7 +663,7 @@ def check_access_not_granted(
         listed.append(z3.Or(*[enc.resource_matches(g, "resources")[0] for g in res_globs]))
     goal = z3.And(enc.policy_allows(compiled.policy, select), *listed)
     answer, model = query.solve(goal, _nice_tiers(enc, [*actions, *_literal_actions(
-        [compiled.policy])]))
+        [compiled.policy])]), _lazy_role_domain(enc, kind))
     check = "check-access-not-granted"
     if answer == "unsat":
         return CheckResult(
