@@ -186,7 +186,7 @@ def _check_type(policy_type: str) -> AnalysisPolicyType:
     return policy_type  # type: ignore[return-value]
 
 
-_NICE_BUDGET_MS: Final = (150, 150, 75)  # per tier, the last for the remaining tiers
+_NICE_BUDGET_MS: Final = (100, 100, 50)  # per tier, the last for the remaining tiers
 
 
 class _Query:
