@@ -189,6 +189,31 @@ NO_NEW_ACCESS = [
      doc(allow("sqs:SendMessage", Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:*:111122223333:*"}})),
      doc(allow("sqs:SendMessage", Condition={"ArnEquals": {"aws:SourceArn": "arn:aws:sns:us-east-1:111122223333:t"}})),
      "PASS"),
+    ("variable-in-condition-same",
+     doc(allow("s3:GetObject", R, Condition={"StringEquals": {
+         "aws:PrincipalTag/team": "${aws:ResourceTag/team}"}})),
+     doc(allow("s3:GetObject", R, Condition={"StringEquals": {
+         "aws:PrincipalTag/team": "${aws:ResourceTag/team}"}})), "PASS"),
+    ("variable-in-condition-dropped",
+     doc(allow("s3:GetObject", R, Condition={"StringEquals": {
+         "aws:PrincipalTag/team": "${aws:ResourceTag/team}"}})),
+     doc(allow("s3:GetObject", R)), "FAIL"),
+    ("variable-like-prefix",
+     doc(allow("s3:ListBucket", Condition={"StringLike": {"s3:prefix": "home/${aws:username}/*"}})),
+     doc(allow("s3:ListBucket", Condition={"StringLike": {"s3:prefix": "home/*"}})), "FAIL"),
+    ("variable-default",
+     doc(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username, 'shared'}/*")),
+     doc(allow("s3:GetObject", "arn:aws:s3:::home/shared/*")), "FAIL"),
+    # an unresolved variable in NotResource makes the Deny apply (fail closed): dropping it
+    # grants the requests of callers without the key
+    ("deny-notresource-variable-removed",
+     doc(allow("s3:*"), dict(Effect="Deny", Action="s3:*",
+                             NotResource="arn:aws:s3:::home/${aws:username}/*")),
+     doc(allow("s3:*"), dict(Effect="Deny", Action="s3:*", NotResource="arn:aws:s3:::home/*")),
+     "FAIL"),
+    ("version-2008-has-no-variables",
+     doc(allow("s3:GetObject", "arn:aws:s3:::home/${aws:username}/*"), version="2008-10-17"),
+     doc(allow("s3:GetObject", "arn:aws:s3:::home/$*"), version="2008-10-17"), "FAIL"),
     ("empty-existing", doc(deny("*")), doc(allow("s3:GetObject", R)), "FAIL"),
     ("empty-new", doc(allow("*")), doc(deny("*")), "PASS"),
 ]
