@@ -233,8 +233,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip attached managed policies the export does not contain")
     roles.add_argument("--json", action="store_true")
 
-    _cli_analysis.add_parsers(sub)
-
     validate = _subparser(sub, "validate", "lint policy files",
                           "Check policy files for errors and for things AWS accepts that are"
                           " almost always mistakes.", _VALIDATE_EXAMPLES)
@@ -263,6 +261,8 @@ def build_parser() -> argparse.ArgumentParser:
     assume.add_argument("--explain", action="store_true",
                         help="show every trust-policy statement considered")
     assume.add_argument("--json", action="store_true")
+
+    _cli_analysis.add_parsers(sub)
     return parser
 
 
