@@ -102,6 +102,41 @@ class TestNoNewAccess:
         assert r.result == "PASS" or r.witness is None, str(r)
 
 
+def resource_side_allows(policy: Any, w: Any) -> bool:
+    """``authorize`` for a resource/trust witness: the caller's own side allows everything."""
+    principal = drpolicy.Principal.parse(w.principal) if not w.principal.startswith(
+        ("web-identity:", "canonical-user:")) else None
+    if principal is None:
+        kind, _, name = w.principal.partition(":")
+        principal = (drpolicy.Principal.web_identity(name) if kind == "web-identity"
+                     else drpolicy.Principal.canonical_user(name))
+    everything = {"Version": "2012-10-17",
+                  "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    return drpolicy.authorize(
+        principal, w.action, w.resource, context={k: list(v) for k, v in w.context.items()},
+        identity_policies=[everything] if principal.is_iam else [],
+        session_policy=everything if principal.is_iam else None,
+        resource_policy=policy, resource_account=w.resource_account,
+    ).allowed
+
+
+class TestNoNewAccessWithPrincipals:
+    """CheckNoNewAccess on resource-based and trust policies: the witness names the caller,
+    and the Principal/NotPrincipal rules are the engine's."""
+
+    @settings(max_examples=examples(0.25))
+    @given(st.data())
+    def test_witnesses_reproduce(self, data: st.DataObject) -> None:
+        kind = data.draw(st.sampled_from(["resource", "trust"]), label="policy type")
+        existing = data.draw(policies(policy_type=kind, max_statements=3), label="existing")
+        new = data.draw(policies(policy_type=kind, max_statements=3), label="new")
+        r = check_no_new_access(existing, new, policy_type=kind, timeout_ms=TIMEOUT_MS)
+        w = proven_witness(r) if r.result == "FAIL" else None
+        if w is not None:
+            assert resource_side_allows(new, w)
+            assert not resource_side_allows(existing, w)
+
+
 class TestAccessNotGranted:
     """CheckAccessNotGranted: "does this policy grant any of these actions?"."""
 
