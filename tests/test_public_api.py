@@ -20,6 +20,7 @@ import drpolicy
 PINNED_ALL = [
     "Arn",
     "CatalogError",
+    "CheckResult",
     "Decision",
     "DrpolicyError",
     "EvaluationIssue",
@@ -41,6 +42,9 @@ PINNED_ALL = [
     "__version__",
     "authorize",
     "can_assume",
+    "check_access_not_granted",
+    "check_no_new_access",
+    "check_no_public_access",
     "check_request",
     "decision_cache",
     "evaluate",

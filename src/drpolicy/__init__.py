@@ -28,6 +28,12 @@ if TYPE_CHECKING:  # the imports below run lazily, through __getattr__
 
     from drpolicy._api import authorize, can_assume, decision_cache, evaluate, is_allowed, role
     from drpolicy._request_check import RequestFinding, check_request
+    from drpolicy.analysis import (
+        CheckResult,
+        check_access_not_granted,
+        check_no_new_access,
+        check_no_public_access,
+    )
     from drpolicy.arn import Arn, parse_arn
     from drpolicy.catalog import roles
     from drpolicy.errors import (
@@ -64,6 +70,11 @@ _LAZY: dict[str, str] = {
         "drpolicy._api",
     ),
     **dict.fromkeys(("RequestFinding", "check_request"), "drpolicy._request_check"),
+    **dict.fromkeys(
+        ("CheckResult", "check_access_not_granted", "check_no_new_access",
+         "check_no_public_access"),
+        "drpolicy.analysis",
+    ),
     **dict.fromkeys(("Arn", "parse_arn"), "drpolicy.arn"),
     "roles": "drpolicy.catalog",
     **dict.fromkeys(
@@ -86,6 +97,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "Arn",
     "CatalogError",
+    "CheckResult",
     "Decision",
     "DrpolicyError",
     "EvaluationIssue",
@@ -107,6 +119,9 @@ __all__ = [
     "__version__",
     "authorize",
     "can_assume",
+    "check_access_not_granted",
+    "check_no_new_access",
+    "check_no_public_access",
     "check_request",
     "decision_cache",
     "evaluate",

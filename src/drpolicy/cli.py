@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
 from drpolicy import __version__
+from drpolicy import _cli_analysis
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
 
 if TYPE_CHECKING:
@@ -349,6 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     from drpolicy import _cli_replay  # replay lives in its own module
 
     _cli_replay.add_parser(sub, _subparser)
+
+    _cli_analysis.add_parsers(sub)
     return parser
 
 
@@ -866,6 +869,7 @@ _COMMANDS: Final[Mapping[str, Callable[[argparse.Namespace], int]]] = {
     "what-can": _cmd_what_can,
     "who-can": _cmd_who_can,
     "replay": _cli_replay_run,
+    **_cli_analysis.COMMANDS,
 }
 
 
