@@ -23,8 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from drpolicy import __version__
-from drpolicy import _cli_analysis
+from drpolicy import __version__, _cli_analysis
 from drpolicy.errors import DrpolicyError, LoaderError, RequestError
 
 if TYPE_CHECKING:
