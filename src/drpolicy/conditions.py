@@ -43,6 +43,7 @@ from drpolicy._wildcard import (
     PatternError,
     compile_arn_pattern,
     compile_glob,
+    glob_parts_to_regex,
     glob_to_regex,
 )
 
@@ -595,9 +596,7 @@ def _render(template: Template, context: Context, family: str) -> Any:
             assert isinstance(text, str)
             pieces.append((False, text))
     if family == "StringLike":
-        return _compile_regex(
-            "".join(glob_to_regex(t) if glob else re.escape(t) for glob, t in pieces)
-        )
+        return _compile_regex(glob_parts_to_regex(pieces))
     if family == "ArnLike":
         return _ArnRegex(_compile_regex(_arn_regex(pieces)))
     return "".join(t for _, t in pieces)
@@ -619,35 +618,32 @@ def _arn_regex(pieces: list[tuple[bool, str]]) -> str:
     Wildcards in the first five fields stay inside their field; in the resource part they
     cross ``/`` and ``:``. Colons in pattern text advance the field; literal text never does.
     """
-    out: list[str] = []
-    field = 0
+    fields: list[list[tuple[bool, str]]] = [[]]
     for is_glob, text in pieces:
         if not is_glob:
-            if field < 5 and ":" in text:
+            if len(fields) < 6 and ":" in text:
                 # substituted text never spans ARN fields ("each of the six colon-delimited
                 # components of the ARN is checked separately"): this value matches nothing
                 return "(?!)"
-            out.append(re.escape(text))
+            fields[-1].append((False, text))
             continue
-        for ch in text:
-            if ch == ":" and field < 5:
-                field += 1
-                out.append(":")
-            elif ch == "*":
-                out.append(".*" if field == 5 else "[^:]*")
-            elif ch == "?":
-                out.append("." if field == 5 else "[^:]")
-            else:
-                out.append(re.escape(ch))
-    if field < 5:
+        while ":" in text and len(fields) < 6:
+            head, _, text = text.partition(":")
+            fields[-1].append((True, head))
+            fields.append([])
+        fields[-1].append((True, text))
+    if len(fields) < 6:
         # a short ARN pattern is valid only when its last field ends in a wildcard `*`, which
         # then expands to the missing fields, as for static values (docs/semantics.md)
         last_is_glob_star = bool(pieces) and pieces[-1][0] and pieces[-1][1].endswith("*")
         if not last_is_glob_star:
             shown = "".join(text for _, text in pieces)
             raise ConditionEvaluationError(f"after substitution, `{shown}` is not an ARN pattern")
-        out.append(":[^:]*" * (4 - field) + ":.*")
-    return "".join(out)
+        fields += [[(True, "*")] for _ in range(6 - len(fields))]
+    # wildcards stay inside the first five fields; in the resource part they cross `:` and `/`
+    out = [glob_parts_to_regex(f, star="[^:]*", qmark="[^:]") for f in fields[:5]]
+    out.append(glob_parts_to_regex(fields[5]))
+    return ":".join(out)
 
 
 def _compile_regex(source: str) -> re.Pattern[str]:
