@@ -815,7 +815,7 @@ def _resource_reason(check: ResourceCheck, resource: str) -> str:
 
 
 def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> PrincipalCheck:
-    from drpolicy.evaluator import _principal_applies
+    from drpolicy._index import principal_applies as _principal_applies
 
     how: MatchKind | None = _principal_applies(s, caller, has_boundary)
     who = caller.arn or caller.name or caller.kind

@@ -19,11 +19,15 @@ from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     ALLOW,
     CompiledPolicy,
+    CtxArg,
+    LazyContext,
     PolicyIndex,
     PolicySets,
+    check_context,
     check_resource,
     compile_policy,
     decide,
+    decide_identity,
     normalise_context,
 )
 from drpolicy.model import Decision, Policy, PolicyType
@@ -93,8 +97,20 @@ class _Identity:
         """The request context: what AWS derives from the caller (``aws:PrincipalArn``,
         ``aws:username`` for users...) overlaid with ``context`` (which wins)."""
         if not context:
+            if context is not None:
+                normalise_context(context)  # a falsy non-mapping is an error
             return self._base_context
         return {**self._base_context, **normalise_context(context)}
+
+    def _lazy_context(self, context: Mapping[str, Any] | None) -> CtxArg:
+        """The request context for the engine: validated now, normalised and merged only if
+        a condition reads it."""
+        if not context:
+            if context is not None:
+                normalise_context(context)  # a falsy non-mapping is an error
+            return self._base_context
+        check_context(context)
+        return LazyContext(self._base_context, context)
 
     def is_allowed(
         self, action: str, resource: str, context: Mapping[str, Any] | None = None
@@ -105,7 +121,7 @@ class _Identity:
         Raises:
             RequestError: a malformed action, resource or context.
         """
-        ctx = self.context_for(context)
+        ctx = self._base_context if context is None else self._lazy_context(context)
         check_resource(resource)
         if self._identity.decide(action, resource, ctx) != ALLOW:
             return False
@@ -117,10 +133,9 @@ class _Identity:
     ) -> Decision:
         """The full :class:`Decision` for a request by this identity (same arguments as
         :meth:`is_allowed`, which it always agrees with)."""
-        ctx = self.context_for(context)
+        ctx = self._base_context if context is None else self._lazy_context(context)
         check_resource(resource)
-        sets = PolicySets(identity=self._identity, boundary=self._boundary)
-        return decide(sets, self._principal, action, resource, ctx, resource_account=None)
+        return decide_identity(self._identity, self._boundary, self._principal, action, resource, ctx)
 
 
 def _check_identity_args(
