@@ -43,7 +43,9 @@ def arn_pattern(source: str, *, variables: bool = True) -> ArnPattern:
         ("*", ".*"),
         ("a**b", "a.*b"),  # consecutive stars collapse
         ("a*?*b", "a(?>.*?.).*b"),  # a middle piece is found once, leftmost, atomically
-        ("*a*b*", "(?>.*?a)(?>.*?b).*"),
+        ("*a*b*", "(?>.*?a).*b.*"),
+        ("*a*b", "(?>.*?a).*b"),
+        ("*a*", ".*a.*"),
         ("a.b", re.escape("a.b")),
         ("(x)+[y]|{z}^$\\", re.escape("(x)+[y]|{z}^$\\")),
     ],

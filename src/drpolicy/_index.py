@@ -234,7 +234,7 @@ class _Resources:
     ``test(resource)`` answers "does any?" in one call; :meth:`which` lists them.
     """
 
-    __slots__ = ("always", "exact", "rest", "rest_match", "stmts", "test", "tokens")
+    __slots__ = ("always", "exact", "rest", "rest_match", "rest_stmts", "stmts", "test", "tokens")
 
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
         self.stmts = tuple(stmts)
@@ -258,7 +258,8 @@ class _Resources:
             tokens, rest = _token_index(wild)
         self.tokens = None if tokens is None else {k: tuple(v) for k, v in tokens.items()}
         self.rest = tuple(rest)
-        self.rest_match = _joined(rest, cache)
+        self.rest_stmts = tuple({id(s): s for _, s in rest}.values())
+        self.rest_match = _joined(rest, self.rest_stmts, cache)
         self.test = self._tester()
 
     def _tester(self) -> Any:
@@ -303,12 +304,20 @@ class _Resources:
                     if regex.fullmatch(resource) is not None:
                         out.append(s)
         rest_match = self.rest_match
-        if rest_match is not None and rest_match(resource) is not None:
-            for p, s in self.rest:
-                regex = p.regex
-                assert regex is not None
-                if regex.fullmatch(resource) is not None:
-                    out.append(s)
+        if rest_match is not None:
+            m = rest_match(resource)
+            if m is not None:
+                stmts = self.rest_stmts
+                if len(stmts) == 1:
+                    out.append(stmts[0])
+                else:
+                    # one capturing group per statement: the first statement that matches is
+                    # known; only the statements after it need their own look
+                    first = m.lastindex
+                    out.append(stmts[first - 1])
+                    for s in stmts[first:]:
+                        if s.resource_fullmatch(resource) is not None:
+                            out.append(s)
         return out
 
 
@@ -340,24 +349,33 @@ def _token_index(
     return index, rest
 
 
-def _joined(wild: Sequence[tuple[ArnPattern, _Stmt]], cache: dict[Any, Any]) -> Any:
+def _joined(
+    wild: Sequence[tuple[ArnPattern, _Stmt]], stmts: Sequence[_Stmt], cache: dict[Any, Any]
+) -> Any:
     """One ``fullmatch`` for a few wildcard patterns (``None`` for none). A single statement's
-    patterns reuse that statement's own compiled matcher; larger sets are compiled once per
-    index (``cache``, keyed by the patterns' sources)."""
+    patterns reuse that statement's own compiled matcher; for several statements the regex
+    has one capturing group per statement, in ``stmts`` order (``lastindex`` names the first
+    statement that matches). Compiled once per index (``cache``, keyed by the sources)."""
     if not wild:
         return None
-    stmts = {id(s): s for _, s in wild}
+    if len(stmts) == 1 and len(wild) == len(stmts[0].patterns or ()):
+        return stmts[0].resource_fullmatch
+    per_stmt: dict[int, list[str]] = {id(s): [] for s in stmts}
+    for p, s in wild:
+        if p.regex_source is not None:
+            per_stmt[id(s)].append(p.regex_source)
     if len(stmts) == 1:
-        (only,) = stmts.values()
-        if len(wild) == len(only.patterns or ()):
-            return only.resource_fullmatch
-    sources = tuple(dict.fromkeys(p.regex_source for p, _ in wild if p.regex_source is not None))
-    fullmatch = cache.get(sources)
+        sources = next(iter(per_stmt.values()))
+        key: Any = tuple(sources)
+        source = "|".join(f"(?:{x})" for x in sources)
+    else:
+        key = tuple(tuple(v) for v in per_stmt.values())
+        source = "|".join("(" + "|".join(f"(?:{x})" for x in v) + ")" for v in key)
+    fullmatch = cache.get(key)
     if fullmatch is None:
         if len(cache) >= _GROUP_CACHE_LIMIT:
             cache.clear()
-        source = sources[0] if len(sources) == 1 else "|".join(f"(?:{x})" for x in sources)
-        fullmatch = cache[sources] = _compile_source(source).fullmatch
+        fullmatch = cache[key] = _compile_source(source).fullmatch
     return fullmatch
 
 
@@ -413,7 +431,8 @@ class _Effect:
                 by_conditions.setdefault(tuple(map(id, s.conditions)), []).append(s)
         self.plain = _Resources(plain, cache) if plain else None
         self.conditional = tuple(
-            (_Resources(group, cache), group[0].conditions) for group in by_conditions.values()
+            (_Resources(group, cache), group[0].conditions, _references(group[0].conditions))
+            for group in by_conditions.values()
         )
         self.slow = tuple(slow)
 
@@ -425,7 +444,7 @@ class _Effect:
         if plain is not None and plain.test(resource):
             return True
         deny = self.deny
-        for resources, conditions in self.conditional:
+        for resources, conditions, _ in self.conditional:
             if resources.test(resource) and _holds(conditions, _ctx(context), deny):
                 return True
         for s in self.slow:
@@ -451,7 +470,7 @@ class _Effect:
         out: list[_Stmt] = []
         if self.plain is not None:
             out.extend(self.plain.which(resource))
-        for resources, _ in self.conditional:
+        for resources, _, _ in self.conditional:
             out.extend(resources.which(resource))
         for s in self.slow:
             try:
@@ -464,6 +483,96 @@ class _Effect:
         if len(out) > 1:
             out = sorted({s.order: s for s in out}.values(), key=_order)
         return out
+
+
+    def collect(
+        self,
+        resource: str,
+        context: CtxArg,
+        errors: list[tuple[int, EvaluationIssue]],
+        missing: dict[str, str],
+    ) -> list[_Stmt]:
+        """The statements that apply in full (resource and conditions), in policy order, for
+        policy sets without Principal elements; fails closed like :meth:`applies`.
+
+        Appends ``(order, issue)`` for every erroring statement to ``errors`` and the
+        condition keys read but absent from the context to ``missing`` (lower-cased key ->
+        key as written). A condition set shared by several statements is evaluated once.
+        """
+        out: list[_Stmt] = []
+        sources = 0
+        deny = self.deny
+        if self.plain is not None:
+            out = self.plain.which(resource)
+            sources = 1 if out else 0
+        for resources, conditions, references in self.conditional:
+            hit = resources.which(resource)
+            if not hit:
+                continue
+            ctx = _ctx(context)
+            for key, shown in references:
+                if key not in ctx and key not in missing:
+                    missing[key] = shown
+            try:
+                holds = _all_hold(conditions, ctx)
+            except ConditionEvaluationError as exc:
+                errors.extend((s.order, EvaluationIssue(s.ref, str(exc))) for s in hit)
+                holds = deny  # fail closed
+            if holds:
+                out.extend(hit)
+                sources += 1
+        for s in self.slow:
+            ctx = _ctx(context)
+            try:
+                if not s.resource_applies(resource, ctx):
+                    continue
+            except ConditionEvaluationError as exc:
+                errors.append((s.order, EvaluationIssue(s.ref, str(exc))))
+                if deny:
+                    out.append(s)
+                    sources += 2
+                continue
+            if s.conditions:
+                for key, shown in _references(s.conditions):
+                    if key not in ctx and key not in missing:
+                        missing[key] = shown
+                try:
+                    holds = s.conditions_hold(ctx)
+                except ConditionEvaluationError as exc:
+                    errors.append((s.order, EvaluationIssue(s.ref, str(exc))))
+                    holds = deny
+                if not holds:
+                    continue
+            out.append(s)
+            sources += 2
+        if sources > 1 or len(out) > 1:
+            out = sorted({s.order: s for s in out}.values(), key=_order)
+        return out
+
+
+def _all_hold(conditions: tuple[CompiledCondition, ...], context: Context) -> bool:
+    """AND of the conditions; every clause is evaluated, and the first error is raised even
+    when another clause is false (as :meth:`_Stmt.conditions_hold`)."""
+    holds = True
+    error: ConditionEvaluationError | None = None
+    for clause in conditions:
+        try:
+            if not clause(context):
+                holds = False
+        except ConditionEvaluationError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return holds
+
+
+def _references(conditions: tuple[CompiledCondition, ...]) -> tuple[tuple[str, str], ...]:
+    """The context keys the conditions read, lower-cased, with the spelling to report."""
+    out: dict[str, str] = {}
+    for clause in conditions:
+        for key in clause.references:
+            out.setdefault(key, clause.key_written if key == clause.key else key)
+    return tuple(out.items())
 
 
 def _order(s: _Stmt) -> int:

@@ -100,9 +100,14 @@ def glob_parts_to_regex(
         return "".join(pieces[0])
     any_char = star[:-1]
     out = ["".join(pieces[0])]
-    for middle in pieces[1:-1]:
+    last = len(pieces) - 3  # index of the last middle piece
+    for i, middle in enumerate(pieces[1:-1]):
         piece = "".join(middle)
-        if _ATOMIC:
+        if i == last and not pieces[-1]:
+            # the last middle piece before a trailing star: once it is found, the trailing
+            # star matches whatever is left, so nothing can backtrack into it
+            out.append(star + piece)
+        elif _ATOMIC:
             out.append(f"(?>{star}?{piece})")
         else:  # pragma: no cover - Python 3.10
             out.append(f"(?:(?!{piece}){any_char})*{piece}")

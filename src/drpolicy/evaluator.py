@@ -23,8 +23,6 @@ import functools
 from collections.abc import Mapping
 from typing import Final, NamedTuple
 
-import attrs
-
 from drpolicy._compiled import CompiledPolicy, Context, compile_policy
 from drpolicy._index import (
     ALLOW,
@@ -38,7 +36,8 @@ from drpolicy._index import (
     check_resource,
     normalise_context,
 )
-from drpolicy.model import Decision, PolicyType, StatementRef
+from drpolicy.errors import RequestError
+from drpolicy.model import Decision, EvaluationIssue, PolicyType, StatementRef
 from drpolicy.principals import GRANT_STRENGTH, MatchKind, Principal
 
 __all__ = [
@@ -48,6 +47,7 @@ __all__ = [
     "CompiledPolicy",
     "LazyContext",
     "PolicyIndex",
+    "caller_of",
     "check_action",
     "check_context",
     "check_resource",
@@ -66,8 +66,7 @@ _DENY_ORDER: Final[tuple[PolicyType, ...]] = (
 )
 
 
-@attrs.frozen(slots=True)
-class PolicySets:
+class PolicySets(NamedTuple):
     """Everything that takes part in one authorization, compiled and indexed.
 
     Attributes:
@@ -106,26 +105,35 @@ def decide(
     iam = principal.is_iam
     has_boundary = sets.boundary is not None
     scans: dict[PolicyType, list[_Scan]] = {}
-
-    def run(index: PolicyIndex | None, kind: PolicyType, use_principal: bool) -> _Scan | None:
-        if index is None:
-            return None
-        scan = index.scan(
-            action, resource, context, principal if use_principal else None,
-            has_boundary=has_boundary,
-        )
-        scans.setdefault(kind, []).append(scan)
-        return scan
-
+    identity = boundary = session = None
+    scp_levels: list[_Scan] = []
     # Identity-side policies apply only to IAM identities; SCPs likewise (not to service
     # principals or anonymous callers). Resource-side policies (resource, RCP) apply to all.
-    identity = run(sets.identity, "identity", False) if iam else None
-    boundary = run(sets.boundary, "permission_boundary", False) if iam else None
-    session = run(sets.session, "session", False) if iam else None
-    scp_levels = [run(level, "scp", False) for level in sets.scps] if iam else []
-    for level in sets.rcps:
-        run(level, "rcp", True)
-    res = run(sets.resource, sets.resource_type, True)
+    if iam:
+        if sets.identity is not None:
+            identity = sets.identity.scan(action, resource, context, None, has_boundary=has_boundary)
+            scans["identity"] = [identity]
+        if sets.boundary is not None:
+            boundary = sets.boundary.scan(action, resource, context, None, has_boundary=True)
+            scans["permission_boundary"] = [boundary]
+        if sets.session is not None:
+            session = sets.session.scan(action, resource, context, None, has_boundary=has_boundary)
+            scans["session"] = [session]
+        if sets.scps:
+            scp_levels = [
+                level.scan(action, resource, context, None, has_boundary=has_boundary)
+                for level in sets.scps
+            ]
+            scans["scp"] = scp_levels
+    if sets.rcps:
+        scans["rcp"] = [
+            level.scan(action, resource, context, principal, has_boundary=has_boundary)
+            for level in sets.rcps
+        ]
+    res = None
+    if sets.resource is not None:
+        res = sets.resource.scan(action, resource, context, principal, has_boundary=has_boundary)
+        scans.setdefault(sets.resource_type, []).append(res)
 
     # With no resource policy given, the question is about the caller's side only.
     strict = res is not None and (sets.resource_type == "trust" or _is_key_policy(resource))
@@ -150,7 +158,7 @@ def decide(
         # federated user's session without a session policy has no permissions.
         session_ok=bool(session.allows) if session is not None
         else principal.kind != "federated-user",
-        scps_ok=all(level is not None and level.allows for level in scp_levels),
+        scps_ok=all(level.allows for level in scp_levels),
         resource_grant=_best_grant(res),
     )
     errors = tuple(e for kind in scans for s in scans[kind] for e in s.errors)
@@ -177,6 +185,32 @@ def decide(
 
 CtxArg = Context | LazyContext
 
+_callers: dict[str, tuple[Principal, dict[str, tuple[str, ...]]]] = {}
+_CALLERS_LIMIT: Final = 4096
+
+
+def caller_of(principal: object) -> tuple[Principal, dict[str, tuple[str, ...]]]:
+    """The parsed principal and the context keys AWS derives from it (memoised by text,
+    bounded). The context dict is shared: callers never modify it.
+
+    Raises:
+        RequestError: not a principal string or :class:`Principal`, or malformed.
+    """
+    if isinstance(principal, str):
+        hit = _callers.get(principal)
+        if hit is None:
+            caller = Principal.parse(principal)
+            if len(_callers) >= _CALLERS_LIMIT:
+                _callers.clear()
+            hit = _callers[principal] = (caller, caller.context())
+        return hit
+    if isinstance(principal, Principal):
+        return principal, principal.context()
+    raise RequestError(
+        "`principal` must be an ARN, an account ID, a service principal or a Principal,"
+        f" not {type(principal).__name__}"
+    )
+
 
 def decide_identity(
     identity: PolicyIndex,
@@ -198,29 +232,47 @@ def decide_identity(
             PolicySets(identity=identity, boundary=boundary), principal, action, resource,
             context, resource_account=None,
         )
-    has_boundary = boundary is not None
-    ident = identity.scan(action, resource, context, None, has_boundary=has_boundary)
-    bound = (
-        None if boundary is None
-        else boundary.scan(action, resource, context, None, has_boundary=True)
+    errors: list[tuple[int, EvaluationIssue]] = []
+    missing: dict[str, str] = {}
+    group = identity.group(action)
+    denies: list[StatementRef] = []
+    first: PolicyType = "identity"
+    if group.deny is not None:
+        denies = [s.ref for s in group.deny.collect(resource, context, errors, missing)]
+    allows = (
+        [] if group.allow is None else group.allow.collect(resource, context, errors, missing)
     )
-    scans: dict[PolicyType, list[_Scan]] = {"identity": [ident]}
-    errors = tuple(ident.errors)
-    if bound is not None:
-        scans["permission_boundary"] = [bound]
-        errors += tuple(bound.errors)
-    missing = _missing_keys(scans, context)
-    if ident.denies or (bound is not None and bound.denies):
-        refs = [s.ref for s in ident.denies]
-        if bound is not None:
-            refs.extend(s.ref for s in bound.denies)
-        first: PolicyType = "identity" if ident.denies else "permission_boundary"
-        return Decision("ExplicitlyDenied", tuple(refs), first, missing, errors)
-    if not ident.allows:
-        return Decision("ImplicitlyDenied", (), "identity", missing, errors)
-    if bound is not None and not bound.allows:
-        return Decision("ImplicitlyDenied", (), "permission_boundary", missing, errors)
-    return Decision("Allowed", tuple(s.ref for s, _ in ident.allows), "identity", missing, errors)
+    boundary_allows = True
+    if boundary is not None:
+        # the boundary's statements are numbered after the identity policies' in errors
+        bound_errors: list[tuple[int, EvaluationIssue]] = []
+        bgroup = boundary.group(action)
+        if bgroup.deny is not None:
+            bdenies = bgroup.deny.collect(resource, context, bound_errors, missing)
+            if bdenies and not denies:
+                first = "permission_boundary"
+            denies.extend(s.ref for s in bdenies)
+        boundary_allows = bgroup.allow is not None and bool(
+            bgroup.allow.collect(resource, context, bound_errors, missing)
+        )
+        errors.sort(key=_first)
+        bound_errors.sort(key=_first)
+        errors += bound_errors
+    elif len(errors) > 1:
+        errors.sort(key=_first)
+    issues = tuple(e for _, e in errors)
+    shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+    if denies:
+        return Decision("ExplicitlyDenied", tuple(denies), first, shown, issues)
+    if not allows:
+        return Decision("ImplicitlyDenied", (), "identity", shown, issues)
+    if not boundary_allows:
+        return Decision("ImplicitlyDenied", (), "permission_boundary", shown, issues)
+    return Decision("Allowed", tuple(s.ref for s in allows), "identity", shown, issues)
+
+
+def _first(item: tuple[int, EvaluationIssue]) -> int:
+    return item[0]
 
 
 def _is_key_policy(resource: str) -> bool:

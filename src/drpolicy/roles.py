@@ -23,6 +23,7 @@ from drpolicy.evaluator import (
     LazyContext,
     PolicyIndex,
     PolicySets,
+    caller_of,
     check_context,
     check_resource,
     compile_policy,
@@ -288,9 +289,16 @@ class Role(_Identity):
         The trust policy is this role's resource-based policy: it must name the caller (or,
         together with the caller's identity policies, its account).
         """
-        caller = Principal.parse(principal)
-        ctx = dict(caller.context())
-        ctx.update(normalise_context(context))
+        caller, base = caller_of(principal)
+        ctx: CtxArg = base
+        if context is not None:
+            if not isinstance(context, Mapping):
+                raise RequestError(f"`context` must be a mapping, not {type(context).__name__}")
+            if context:
+                check_context(context)
+                ctx = LazyContext(base, context)
+        if not isinstance(action, str):
+            raise RequestError(f"`action` must be a string, not {type(action).__name__}")
         sets = PolicySets(identity=identity_policies, resource=self._trust, resource_type="trust")
         return decide(sets, caller, action, self.arn, ctx, resource_account=self.account_id)
 
