@@ -130,3 +130,91 @@ def verify_sample(
     sample = rng.sample(list(stream), min(n, len(stream)))
     return [r for r in sample if reference_answer(policies, r) != r.expected]
 
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def entry_points(policies: PolicySet) -> dict[str, tuple[str, Callable[[list[Request]], Any]]]:
+    """Every drpolicy entry point as ``name -> (label, build(stream) -> decide(request))``.
+
+    The builders compile everything they can outside the timed call (roles, parsed policies);
+    what each entry point does per call is exactly what a user's call does.
+    """
+    import drpolicy
+    from engines import Workload
+    from engines.drpolicy_engine import build_roles
+
+    roles = build_roles(Workload("entry", policies, []))
+    parsed = {name: list(role.policies) for name, role in roles.items()}
+    dicts = {name: list(docs) for name, docs in policies.items()}
+    arns = {name: f"arn:aws:sts::{_ACCOUNT}:assumed-role/{name}/session" for name in roles}
+
+    def role_is_allowed(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: roles[r.role].is_allowed(r.action, r.resource, r.context)
+
+    def module_is_allowed(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: drpolicy.is_allowed(roles[r.role], r.action, r.resource, r.context)
+
+    def role_evaluate(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: roles[r.role].evaluate(r.action, r.resource, r.context).allowed
+
+    def module_evaluate(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: drpolicy.evaluate(roles[r.role], r.action, r.resource, r.context).allowed
+
+    def authorize_parsed(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: drpolicy.authorize(
+            arns[r.role], r.action, r.resource, context=r.context,
+            identity_policies=parsed[r.role],
+        ).allowed
+
+    def authorize_dicts(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: drpolicy.authorize(
+            arns[r.role], r.action, r.resource, context=r.context,
+            identity_policies=dicts[r.role],
+        ).allowed
+
+    def explain(_: list[Request]) -> Callable[[Request], bool]:
+        return lambda r: drpolicy.explain(
+            roles[r.role], r.action, r.resource, r.context
+        ).decision == "Allowed"
+
+    return {
+        "Role.is_allowed": ("compiled Role, no cache", role_is_allowed),
+        "drpolicy.is_allowed": ("module call, cache on (never hits)", module_is_allowed),
+        "Role.evaluate": ("full Decision", role_evaluate),
+        "drpolicy.evaluate": ("module call, full Decision", module_evaluate),
+        "authorize (parsed)": ("parsed Policy objects every call", authorize_parsed),
+        "authorize (dicts)": ("the same policy dicts every call", authorize_dicts),
+        "explain": ("per-statement trace", explain),
+    }
+
+
+def can_assume_stream(count: int, seed: int = 12) -> tuple[list[tuple[str, str, bool]], Any]:
+    """Distinct ``(principal, role, expected)`` questions for :func:`drpolicy.can_assume` on
+    the catalog roles: each role's trusted service principal with a fresh, irrelevant context
+    value (allowed), and IAM users the trust policies do not name (denied)."""
+    import drpolicy
+    from drpolicy.catalog import roles as catalog_roles
+
+    rng = random.Random(seed)
+    services: list[tuple[str, str]] = []
+    for name in catalog_roles():
+        role = drpolicy.role(name)
+        for service in ("sagemaker", "robomaker", "lambda", "cloudformation", "deepracer"):
+            principal = f"{service}.amazonaws.com"
+            if drpolicy.can_assume(principal, role):
+                services.append((principal, name))
+    out: list[tuple[str, str, bool]] = []
+    contexts: list[dict[str, str]] = []
+    names = list(catalog_roles())
+    for k in range(count):
+        tok = "".join(rng.choice(_ALPHABET) for _ in range(8)) + str(k)
+        if k % 2 and services:
+            principal, name = services[k % len(services)]
+            out.append((principal, name, True))
+            contexts.append({"drpolicy:BenchmarkRequestId": tok})
+        else:
+            out.append((f"arn:aws:iam::{_ACCOUNT}:user/u-{tok}", names[k % len(names)], False))
+            contexts.append({})
+    return out, contexts

@@ -38,6 +38,7 @@ class _Stmt:
     __slots__ = (
         "_fullmatch",
         "actions",
+        "any_resource",
         "conditions",
         "deny",
         "not_actions",
@@ -76,6 +77,7 @@ class _Stmt:
         # Resource patterns known at compile time (no policy variables): the index can match
         # them with combined regexes; the others go through resource_applies per request.
         self.static = patterns is not None and all(p.kind != "template" for p in patterns)
+        self.any_resource = self.static and any(p.kind == "any" for p in patterns or ())
         self._fullmatch: Any = None
 
     def __repr__(self) -> str:
@@ -90,11 +92,6 @@ class _Stmt:
             setattr(copy, name, getattr(self, name))
         copy.order = order
         return copy
-
-    @property
-    def matches_any_resource(self) -> bool:
-        """Whether a static Resource element contains ``*``."""
-        return self.static and any(p.kind == "any" for p in self.patterns or ())
 
     @property
     def resource_fullmatch(self) -> Any:

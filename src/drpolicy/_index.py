@@ -53,7 +53,7 @@ NONE: Final = 0
 ALLOW: Final = 1
 DENY: Final = 2
 
-_GROUP_CACHE_LIMIT: Final = 16384
+_GROUP_CACHE_LIMIT: Final = 65536
 _SMALL: Final = 32
 """Up to this many wildcard patterns, one alternation regex decides a resource set."""
 _TOKEN: Final = re.compile(r"[A-Za-z0-9]+")
@@ -238,11 +238,11 @@ class _Resources:
 
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
         self.stmts = tuple(stmts)
-        always = [s for s in stmts if s.matches_any_resource]
+        always = [s for s in stmts if s.any_resource]
         exact: dict[str, list[_Stmt]] = {}
         wild: list[tuple[ArnPattern, _Stmt]] = []
         for s in stmts:
-            if s.matches_any_resource:
+            if s.any_resource:
                 continue
             assert s.patterns is not None
             for p in s.patterns:
@@ -321,6 +321,19 @@ class _Resources:
         return out
 
 
+class _StartsWith:
+    """``fullmatch``-like matcher for prefix patterns: truthy when ``resource`` starts with
+    one of the prefixes."""
+
+    __slots__ = ("prefixes",)
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = prefixes
+
+    def __call__(self, resource: str) -> bool | None:
+        return True if resource.startswith(self.prefixes) else None
+
+
 def _always(resource: str) -> bool:
     return True
 
@@ -358,6 +371,9 @@ def _joined(
     statement that matches). Compiled once per index (``cache``, keyed by the sources)."""
     if not wild:
         return None
+    if len(stmts) == 1 and all(p.kind == "prefix" for p, _ in wild):
+        # prefixes only (`bucket/*`): str.startswith with a tuple, no regex
+        return _StartsWith(tuple(p.literal for p, _ in wild))
     if len(stmts) == 1 and len(wild) == len(stmts[0].patterns or ()):
         return stmts[0].resource_fullmatch
     per_stmt: dict[int, list[str]] = {id(s): [] for s in stmts}
@@ -696,7 +712,16 @@ class PolicyIndex:
         groups = self._groups
         group = groups.get(low)
         if group is None:
-            group = _Group(self._select(low), self._cache)
+            # many actions select the same statements (wildcard patterns): build each
+            # selection's matchers once
+            stmts = self._select(low)
+            key = tuple([s.order for s in stmts])
+            cache = self._cache
+            group = cache.get(key)
+            if group is None:
+                if len(cache) >= _GROUP_CACHE_LIMIT:
+                    cache.clear()
+                group = cache[key] = _Group(stmts, cache)
             if len(groups) >= _GROUP_CACHE_LIMIT:
                 groups.clear()
             groups[low] = group

@@ -182,9 +182,19 @@ class ActionPattern(_LazyRegex):
     name: str
     regex_source: str | None
     _compiled: re.Pattern[str] | None = attrs.field(default=None, eq=False, repr=False)
+    # `head*tail` with a single star and no `?` (the usual shape): matched without a regex
+    _star: tuple[str, str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def matches(self, action_lower: str) -> bool:
         """Whether this pattern matches an already lower-cased action."""
+        star = self._star
+        if star is not None:
+            head, tail = star
+            return (
+                len(action_lower) >= len(head) + len(tail)
+                and action_lower.startswith(head)
+                and action_lower.endswith(tail)
+            )
         regex = self.regex
         if regex is None:
             return action_lower == self.lowered
@@ -216,7 +226,11 @@ def compile_action_pattern(source: str) -> ActionPattern:
     regex = (
         glob_to_regex(service, star="[^:]*", qmark="[^:]") + ":" + glob_to_regex(name)
     )
-    return ActionPattern(source, lowered, service, name, regex)
+    star = None
+    if not has_wildcard(service) and "?" not in name and name.count("*") == 1:
+        head, _, tail = name.partition("*")
+        star = (f"{service}:{head}", tail)
+    return ActionPattern(source, lowered, service, name, regex, None, star)
 
 
 @attrs.frozen(slots=True)
