@@ -141,9 +141,10 @@ def entry_points(policies: PolicySet) -> dict[str, tuple[str, Callable[[list[Req
     The builders compile everything they can outside the timed call (roles, parsed policies);
     what each entry point does per call is exactly what a user's call does.
     """
-    import drpolicy
     from engines import Workload
     from engines.drpolicy_engine import build_roles
+
+    import drpolicy
 
     roles = build_roles(Workload("entry", policies, []))
     parsed = {name: list(role.policies) for name, role in roles.items()}
@@ -177,7 +178,7 @@ def entry_points(policies: PolicySet) -> dict[str, tuple[str, Callable[[list[Req
     def explain(_: list[Request]) -> Callable[[Request], bool]:
         return lambda r: drpolicy.explain(
             roles[r.role], r.action, r.resource, r.context
-        ).decision == "Allowed"
+        ).decision.allowed
 
     return {
         "Role.is_allowed": ("compiled Role, no cache", role_is_allowed),

@@ -261,8 +261,13 @@ def distinct_case(kind: str, n: int, count: int, seed: int = 7) -> tuple[PolicyS
         forms.append((statement, actions, resources))
     doc = {"Version": "2012-10-17", "Statement": statements}
     with_wild_action = [f for f in forms if any("*" in a or "?" in a for a, _ in f[1])]
-    # the first requests touch every statement once (in a shuffled order), then at random
-    order = list(range(len(with_wild_action) if kind == "actions" else n))
+    # the first requests touch every (statement, action form) once, in a shuffled order;
+    # then statements and forms at random
+    pool = with_wild_action if kind == "actions" else forms
+    order = [
+        (i, j) for i, (_, actions, _) in enumerate(pool) for j, (a, _) in enumerate(actions)
+        if kind != "actions" or "*" in a or "?" in a
+    ]
     rng.shuffle(order)
     while len(requests) < count:
         if kind == "nothing":
@@ -270,19 +275,21 @@ def distinct_case(kind: str, n: int, count: int, seed: int = 7) -> tuple[PolicyS
             resource = f"arn:aws:s3:::bucket-t99999/report-{_fill('*', rng)}.csv"
             expected = False
         else:
-            pool = with_wild_action if kind == "actions" else forms
             k = len(requests)
-            statement, actions, resources = (
-                pool[order[k]] if k < len(order) else rng.choice(pool)
-            )
-            if kind == "actions":
-                pattern = rng.choice([a for a, _ in actions if "*" in a or "?" in a])
-                action = _fill(pattern, rng)
+            if k < len(order):
+                i, j = order[k]
             else:
-                action = _spell(rng.choice([a for _, a in actions]), rng)
+                i = rng.randrange(len(pool))
+                j = rng.choice([
+                    j for j, (a, _) in enumerate(pool[i][1])
+                    if kind != "actions" or "*" in a or "?" in a
+                ])
+            statement, actions, resources = pool[i]
+            pattern, sample = actions[j]
+            action = _fill(pattern, rng) if kind == "actions" else _spell(sample, rng)
             pattern = resources[0][0]
             resource = (
-                _fill(f"arn:aws:s3:::any-{'*'}", rng) if pattern == "*" else _fill(pattern, rng)
+                _fill("arn:aws:s3:::any-*", rng) if pattern == "*" else _fill(pattern, rng)
             )
             expected = statement["Effect"] == "Allow"
         if (action, resource) in seen:

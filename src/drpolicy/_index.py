@@ -156,8 +156,9 @@ def _context_scalar(key: str, value: object) -> str:
 
 
 def check_context(context: object) -> None:
-    """Cheap validation of a request context without building anything (the full
-    normalisation happens only if a condition reads it).
+    """Cheap validation of a request context without building anything: key and value
+    types, keys given twice in different cases (the normalisation happens only if a
+    condition reads the context).
 
     Raises:
         RequestError: as :func:`normalise_context`.
@@ -170,7 +171,7 @@ def check_context(context: object) -> None:
                 normalise_context(context)  # raises with the precise message
                 return
         if len(context) > 1 and len({k.lower() for k in context}) != len(context):
-            normalise_context(context)
+            normalise_context(context)  # a key given twice in different cases
         return
     normalise_context(context)  # type: ignore[arg-type]
 

@@ -219,56 +219,67 @@ def decide_identity(
     action: str,
     resource: str,
     context: CtxArg,
+    *,
+    simple: bool = False,
 ) -> Decision:
     """:func:`decide` for an IAM user or role session with only identity policies and a
     permissions boundary (``Role.evaluate``), without building the general verdict table.
 
     The outcome is :func:`decide`'s for ``PolicySets(identity=identity, boundary=boundary)``:
     an applicable Deny in either set is final (identity first); otherwise the identity
-    policies must allow, and then the boundary.
+    policies must allow, and then the boundary. ``simple=True`` promises that ``principal``
+    is an IAM user or role session (not root, not a federated user).
     """
-    if not principal.is_iam or principal.kind in ("root", "federated-user"):
+    if not simple and (not principal.is_iam or principal.kind in ("root", "federated-user")):
         return decide(
             PolicySets(identity=identity, boundary=boundary), principal, action, resource,
             context, resource_account=None,
         )
     errors: list[tuple[int, EvaluationIssue]] = []
     missing: dict[str, str] = {}
-    group = identity.group(action)
-    denies: list[StatementRef] = []
-    first: PolicyType = "identity"
-    if group.deny is not None:
-        denies = [s.ref for s in group.deny.collect(resource, context, errors, missing)]
-    allows = (
-        [] if group.allow is None else group.allow.collect(resource, context, errors, missing)
+    try:
+        group = identity._groups.get(action) or identity._build_group(action)
+    except TypeError:  # an unhashable "action": let check_action say what is wrong
+        group = identity._build_group(action)
+    deny = group.deny
+    denies = () if deny is None else deny.collect(resource, context, errors, missing)
+    allow = group.allow
+    allows = () if allow is None else allow.collect(resource, context, errors, missing)
+    if boundary is None:
+        if len(errors) > 1:
+            errors.sort(key=_first)
+        issues = tuple([e for _, e in errors]) if errors else ()
+        shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+        if denies:
+            return Decision(
+                "ExplicitlyDenied", tuple([s.ref for s in denies]), "identity", shown, issues
+            )
+        if allows:
+            return Decision("Allowed", tuple([s.ref for s in allows]), "identity", shown, issues)
+        return Decision("ImplicitlyDenied", (), "identity", shown, issues)
+    # the boundary's statements are numbered after the identity policies' in errors
+    bound_errors: list[tuple[int, EvaluationIssue]] = []
+    bgroup = boundary.group(action)
+    bdenies = (
+        () if bgroup.deny is None
+        else bgroup.deny.collect(resource, context, bound_errors, missing)
     )
-    boundary_allows = True
-    if boundary is not None:
-        # the boundary's statements are numbered after the identity policies' in errors
-        bound_errors: list[tuple[int, EvaluationIssue]] = []
-        bgroup = boundary.group(action)
-        if bgroup.deny is not None:
-            bdenies = bgroup.deny.collect(resource, context, bound_errors, missing)
-            if bdenies and not denies:
-                first = "permission_boundary"
-            denies.extend(s.ref for s in bdenies)
-        boundary_allows = bgroup.allow is not None and bool(
-            bgroup.allow.collect(resource, context, bound_errors, missing)
-        )
-        errors.sort(key=_first)
-        bound_errors.sort(key=_first)
-        errors += bound_errors
-    elif len(errors) > 1:
-        errors.sort(key=_first)
-    issues = tuple(e for _, e in errors)
+    boundary_allows = bgroup.allow is not None and bool(
+        bgroup.allow.collect(resource, context, bound_errors, missing)
+    )
+    errors.sort(key=_first)
+    bound_errors.sort(key=_first)
+    issues = tuple([e for _, e in errors + bound_errors])
     shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
-    if denies:
-        return Decision("ExplicitlyDenied", tuple(denies), first, shown, issues)
+    refs = [s.ref for s in denies] + [s.ref for s in bdenies]
+    if refs:
+        first: PolicyType = "identity" if denies else "permission_boundary"
+        return Decision("ExplicitlyDenied", tuple(refs), first, shown, issues)
     if not allows:
         return Decision("ImplicitlyDenied", (), "identity", shown, issues)
     if not boundary_allows:
         return Decision("ImplicitlyDenied", (), "permission_boundary", shown, issues)
-    return Decision("Allowed", tuple(s.ref for s in allows), "identity", shown, issues)
+    return Decision("Allowed", tuple([s.ref for s in allows]), "identity", shown, issues)
 
 
 def _first(item: tuple[int, EvaluationIssue]) -> int:

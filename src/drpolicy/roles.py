@@ -136,7 +136,10 @@ class _Identity:
         :meth:`is_allowed`, which it always agrees with)."""
         ctx = self._base_context if context is None else self._lazy_context(context)
         check_resource(resource)
-        return decide_identity(self._identity, self._boundary, self._principal, action, resource, ctx)
+        return decide_identity(
+            self._identity, self._boundary, self._principal, action, resource, ctx,
+            simple=self._principal.kind in ("role", "user", "assumed-role"),
+        )
 
 
 def _check_identity_args(
