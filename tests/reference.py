@@ -720,6 +720,12 @@ def value_matches(
     return k_not(matched) if negated else matched
 
 
+MULTIVALUED_KEYS: Final = frozenset({
+    # keys AWS's authorization reference types as ArrayOf... (the ones the generators use)
+    "aws:calledvia", "aws:tagkeys", "aws:principalservicenameslist",
+})
+
+
 def condition_holds(
     operator: str, key: str, raw_values: object, context: Context, *, variables: bool,
     strict: bool = STRICT_ERRORS,
@@ -734,25 +740,28 @@ def condition_holds(
     request_values = context.get(key.lower(), ())
     absent = len(request_values) == 0
 
+    # Ambiguous constructs (docs/semantics.md): unknown, so the statement fails closed.
     if base == "Null":
+        if qualifier is not None:
+            return None  # a set qualifier on Null: AWS defines no result
         if absent:
-            if qualifier is not None:
-                return qualifier == "ForAllValues"
             return any(parse_bool(v) == "true" for v in policy_values)
         if not policy_values:
-            return False
-        if qualifier is not None:
-            return qualifier == "ForAllValues"
+            return None  # an empty value list for a present key
         return any(parse_bool(v) == "false" for v in policy_values)
 
     if absent:
+        if qualifier is not None and if_exists:
+            return None  # IfExists says true, the set qualifier says otherwise
         if if_exists or qualifier == "ForAllValues":
             return True
         if qualifier == "ForAnyValue" or not policy_values:
             return False
         return negated
     if not policy_values:
-        return False
+        return None  # an empty value list for a present key
+    if qualifier is None and key.lower() in MULTIVALUED_KEYS:
+        return None  # a plain operator on a multivalued key
 
     def one(request_value: str) -> Tri:
         return value_matches(

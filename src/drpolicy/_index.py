@@ -27,14 +27,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from drpolicy._compiled import CompiledPolicy, Context, _Stmt
 from drpolicy._wildcard import ActionPattern, ArnPattern, _compile_source
 from drpolicy.arn import parse_arn
-from drpolicy.conditions import CompiledCondition, ConditionEvaluationError
+from drpolicy.conditions import AmbiguousConstruct, CompiledCondition, ConditionEvaluationError
 from drpolicy.errors import InvalidArnError, RequestError
-from drpolicy.model import EvaluationIssue, PolicyType
+from drpolicy.model import EvaluationIssue, PolicyType, StatementRef
 from drpolicy.principals import MatchKind, Principal, match_principal, not_principal_excludes
 
 __all__ = [
@@ -494,7 +494,7 @@ class _Effect:
                 if s.resource_applies(resource, _ctx(context)):
                     out.append(s)
             except ConditionEvaluationError as exc:
-                errors.append(EvaluationIssue(s.ref, str(exc)))
+                errors.append(_issue(s.ref, exc))
                 if self.deny:
                     out.append(s)
         if len(out) > 1:
@@ -533,7 +533,7 @@ class _Effect:
             try:
                 holds = _all_hold(conditions, ctx)
             except ConditionEvaluationError as exc:
-                errors.extend((s.order, EvaluationIssue(s.ref, str(exc))) for s in hit)
+                errors.extend((s.order, _issue(s.ref, exc)) for s in hit)
                 holds = deny  # fail closed
             if holds:
                 out.extend(hit)
@@ -544,7 +544,7 @@ class _Effect:
                 if not s.resource_applies(resource, ctx):
                     continue
             except ConditionEvaluationError as exc:
-                errors.append((s.order, EvaluationIssue(s.ref, str(exc))))
+                errors.append((s.order, _issue(s.ref, exc)))
                 if deny:
                     out.append(s)
                     sources += 2
@@ -556,7 +556,7 @@ class _Effect:
                 try:
                     holds = s.conditions_hold(ctx)
                 except ConditionEvaluationError as exc:
-                    errors.append((s.order, EvaluationIssue(s.ref, str(exc))))
+                    errors.append((s.order, _issue(s.ref, exc)))
                     holds = deny
                 if not holds:
                     continue
@@ -590,6 +590,14 @@ def _references(conditions: tuple[CompiledCondition, ...]) -> tuple[tuple[str, s
         for key in clause.references:
             out.setdefault(key, clause.key_written if key == clause.key else key)
     return tuple(out.items())
+
+
+def _issue(ref: StatementRef, exc: ConditionEvaluationError) -> EvaluationIssue:
+    """The issue to report for a statement whose evaluation raised ``exc``."""
+    kind: Literal["error", "ambiguous"] = (
+        "ambiguous" if isinstance(exc, AmbiguousConstruct) else "error"
+    )
+    return EvaluationIssue(ref, str(exc), kind)
 
 
 def _order(s: _Stmt) -> int:
@@ -809,7 +817,7 @@ class PolicyIndex:
                     try:
                         holds = s.conditions_hold(_ctx(context))
                     except ConditionEvaluationError as exc:
-                        result.errors.append(EvaluationIssue(s.ref, str(exc)))
+                        result.errors.append(_issue(s.ref, exc))
                         holds = is_deny  # fail closed
                     if not holds:
                         continue

@@ -49,6 +49,7 @@ from drpolicy._wildcard import (
 
 __all__ = [
     "OPERATORS",
+    "AmbiguousConstruct",
     "CompiledCondition",
     "ConditionEvaluationError",
     "Operator",
@@ -69,6 +70,13 @@ class ConditionEvaluationError(Exception):
     """A condition could not be evaluated for this request (e.g. a context value that is not a
     number for ``NumericLessThan``). The evaluator turns it into an
     :class:`~drpolicy.model.EvaluationIssue` and fails closed."""
+
+
+class AmbiguousConstruct(ConditionEvaluationError):
+    """The policy relies, for this request, on a construct whose result AWS's documentation
+    does not settle (docs/semantics.md, "Ambiguous constructs"). Evaluated like an error:
+    fail closed (an Allow never grants through it, a Deny applies), and reported with
+    ``EvaluationIssue.kind == "ambiguous"``."""
 
 
 class ValueParseError(ValueError):
@@ -481,6 +489,10 @@ class CompiledCondition:
     # request value with ``_one(value) != _negated``; None when the general path is needed
     _one: Callable[[str], bool] | None
     _negated: bool
+    # an ambiguous construct (docs/semantics.md): the message to raise when the key is absent
+    # / present, decided at compile time
+    _if_absent: str | None = None
+    _if_present: str | None = None
 
     def __repr__(self) -> str:
         return f"<condition {self.spec.written} {self.key_written} {[v.source for v in self.values]}>"
@@ -488,7 +500,11 @@ class CompiledCondition:
     def __call__(self, context: Context) -> bool:
         values = context.get(self.key)
         if not values:
+            if self._if_absent is not None:
+                raise AmbiguousConstruct(self._if_absent)
             return self._absent
+        if self._if_present is not None:
+            raise AmbiguousConstruct(self._if_present)
         one = self._one
         if one is not None and len(values) == 1:
             return one(values[0]) != self._negated
@@ -709,6 +725,7 @@ def compile_condition(
         and spec.operator.family != "Null"
     ):
         one = _single_value_matcher(spec.operator.family, family, static)
+    if_absent, if_present = _ambiguities(spec, key, parsed_values)
     return CompiledCondition(
         spec,
         key.lower(),
@@ -717,9 +734,53 @@ def compile_condition(
         family,
         static,
         _absent_result(spec, parsed_values),
-        one,
+        None if if_present is not None else one,
         spec.operator.negated,
+        if_absent,
+        if_present,
     )
+
+
+_MULTIVALUED_TYPES: Final = ("ArrayOfString", "ArrayOfARN", "ArrayOfBool", "ArrayOfDate",
+                             "ArrayOfNumeric", "ArrayOfIPAddress", "ArrayOfBinary")
+
+
+def _ambiguities(
+    spec: OperatorSpec, key: str, values: list[_Value]
+) -> tuple[str | None, str | None]:
+    """The ambiguous constructs of one condition entry (docs/semantics.md, "Ambiguous
+    constructs"): the message for a request without the key, and for one with it."""
+    name = spec.written
+    if spec.operator.family == "Null" and spec.qualifier is not None:
+        message = (
+            f"ambiguous: `{name}` (a set qualifier on Null) on `{key}`: AWS does not define"
+            " how a set operator tests for a missing key"
+        )
+        return message, message
+    if_absent = None
+    if spec.qualifier is not None and spec.if_exists:
+        if_absent = (
+            f"ambiguous: `{name}` on the missing key `{key}`: AWS documents both IfExists"
+            " (true when the key is missing) and the set qualifier's own missing-key result"
+        )
+    if not values:
+        return if_absent, (
+            f"ambiguous: `{name}` on `{key}` with an empty value list: AWS does not say what"
+            " an empty list matches"
+        )
+    if spec.qualifier is None and spec.operator.family != "Null":
+        from drpolicy._sar import condition_key_type
+
+        try:
+            key_type = condition_key_type(key)
+        except Exception:  # noqa: BLE001 - without AWS's data the key's type is unknown
+            key_type = None
+        if key_type in _MULTIVALUED_TYPES:
+            return if_absent, (
+                f"ambiguous: `{name}` without ForAllValues/ForAnyValue on the multi-valued key"
+                f" `{key}` ({key_type}): AWS advises against it and does not define the result"
+            )
+    return if_absent, None
 
 
 def _single_value_matcher(name: str, family: _Family, static: Any) -> Callable[[str], bool]:

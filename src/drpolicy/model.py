@@ -210,10 +210,14 @@ class EvaluationIssue:
     Attributes:
         statement: the statement that failed.
         message: why (e.g. a context value that is not a number for ``NumericLessThan``).
+        kind: ``"error"`` (the request cannot be evaluated as given) or ``"ambiguous"`` (the
+            statement relies on a construct whose result AWS's documentation does not
+            settle; see docs/semantics.md, "Ambiguous constructs").
     """
 
     statement: StatementRef
     message: str
+    kind: Literal["error", "ambiguous"] = "error"
 
     def __str__(self) -> str:
         return f"{self.statement}: {self.message}"
@@ -248,3 +252,14 @@ class Decision:
     def allowed(self) -> bool:
         """``True`` exactly when :attr:`decision` is ``"Allowed"``."""
         return self.decision == "Allowed"
+
+    @property
+    def definite(self) -> bool:
+        """``True`` when no statement erred or relied on an ambiguous construct: the answer
+        does not depend on how drpolicy fails closed."""
+        return not self.errors
+
+    @property
+    def ambiguities(self) -> tuple[EvaluationIssue, ...]:
+        """The issues that are ambiguous constructs (a subset of :attr:`errors`)."""
+        return tuple(e for e in self.errors if e.kind == "ambiguous")
