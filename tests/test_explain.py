@@ -863,3 +863,18 @@ def test_trace_follows_the_strict_error_rules_and_empty_not_lists() -> None:
         assert e.statements[deny_index].outcome == outcome
         assert not e.statements[2].applies  # empty NotAction
         assert not e.statements[4].applies  # empty NotResource
+
+
+def test_root_cannot_assume_roles_is_the_reason() -> None:
+    # issue 11, item 6: the trust policy allows; the real reason is STS's rule
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    target = drpolicy.Role.from_policies("Target", [], trust_policy=trust)
+    from drpolicy.explain import explain_authorization
+
+    e = explain_authorization("arn:aws:iam::123456789012:root", "sts:AssumeRole", target.arn,
+                              resource_policy=trust)
+    assert not e.decision.allowed
+    assert e.reason is not None and "root user cannot assume roles" in e.reason
+    text = e.render()
+    assert "root user cannot assume roles" in text and "decided by the trust policy" not in text

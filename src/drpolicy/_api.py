@@ -21,6 +21,7 @@ from drpolicy.evaluator import (
     compile_policy,
     decide,
     decide_identity,
+    resource_policy_required,
 )
 from drpolicy.evaluator import (
     caller_of as _caller,
@@ -267,6 +268,7 @@ def authorize(
         sets.identity is not None
         and sets.resource is None and sets.session is None and not sets.scps and not sets.rcps
         and (resource_account is None or resource_account == caller.account)
+        and not resource_policy_required(action, resource)
     ):
         # only the caller's side, in its own account: the identity/boundary path
         return decide_identity(sets.identity, sets.boundary, caller, action, resource, ctx)

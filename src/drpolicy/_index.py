@@ -612,8 +612,30 @@ class _Group:
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
         denies = [s for s in stmts if s.deny]
         allows = [s for s in stmts if not s.deny]
-        self.deny = _Effect(denies, True, cache) if denies else None
-        self.allow = _Effect(allows, False, cache) if allows else None
+        self.deny: _Effect | None = _Effect(denies, True, cache) if denies else None
+        self.allow: _Effect | None = _Effect(allows, False, cache) if allows else None
+
+
+FREE_ACTION: Final = "sts:getcalleridentity"
+"""The one action that needs no permission: "No permissions are required to perform this
+operation. If an administrator attaches a policy to your identity that explicitly denies
+access to the sts:GetCallerIdentity action, you can still perform this operation" (STS API
+reference, GetCallerIdentity)."""
+
+
+class _AlwaysAllowed(_Effect):
+    """The allow side of :data:`FREE_ACTION`'s group: applies to every request, with no
+    statement behind it; the group has no deny side (a Deny cannot stop it)."""
+
+    def __init__(self) -> None:
+        super().__init__((), False, {})
+
+    def applies(self, resource: str, context: CtxArg) -> bool:
+        return True
+
+
+FREE_GROUP: Final = _Group((), {})
+FREE_GROUP.allow = _AlwaysAllowed()
 
 
 class _ActionIndex:
@@ -720,6 +742,8 @@ class PolicyIndex:
         low = check_action(action)  # raises RequestError for anything but service:Name
         groups = self._groups
         group = groups.get(low)
+        if group is None and low == FREE_ACTION:
+            group = FREE_GROUP
         if group is None:
             # many actions select the same statements (wildcard patterns): build each
             # selection's matchers once

@@ -27,6 +27,8 @@ from drpolicy._compiled import CompiledPolicy, Context, compile_policy
 from drpolicy._index import (
     ALLOW,
     DENY,
+    FREE_ACTION,
+    FREE_GROUP,
     NONE,
     LazyContext,
     PolicyIndex,
@@ -55,6 +57,7 @@ __all__ = [
     "decide",
     "decide_identity",
     "normalise_context",
+    "resource_policy_required",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -102,6 +105,8 @@ def decide(
     ``context`` is the normalised request context, or a :class:`LazyContext` normalised only
     if a condition reads it.
     """
+    if type(action) is str and action.lower() == FREE_ACTION:
+        return _FREE_DECISION
     iam = principal.is_iam
     has_boundary = sets.boundary is not None
     scans: dict[PolicyType, list[_Scan]] = {}
@@ -136,7 +141,11 @@ def decide(
         scans.setdefault(sets.resource_type, []).append(res)
 
     # With no resource policy given, the question is about the caller's side only.
-    strict = res is not None and (sets.resource_type == "trust" or _is_key_policy(resource))
+    # Resources whose own policy must grant (a key policy, a role's trust policy): without
+    # one that names the caller or its account, identity policies alone never suffice.
+    strict = (res is not None and sets.resource_type == "trust") or resource_policy_required(
+        action, resource
+    )
     same_account = (
         principal.account is None
         or resource_account is None
@@ -184,6 +193,9 @@ def decide(
 
 
 CtxArg = Context | LazyContext
+
+# sts:GetCallerIdentity needs no permission and cannot be denied (FREE_ACTION)
+_FREE_DECISION: Final = Decision("Allowed", (), None, (), ())
 
 _callers: dict[str, tuple[Principal, dict[str, tuple[str, ...]]]] = {}
 _CALLERS_LIMIT: Final = 4096
@@ -241,6 +253,8 @@ def decide_identity(
         group = identity._groups.get(action) or identity._build_group(action)
     except TypeError:  # an unhashable "action": let check_action say what is wrong
         group = identity._build_group(action)
+    if group is FREE_GROUP:
+        return _FREE_DECISION
     deny = group.deny
     denies = () if deny is None else deny.collect(resource, context, errors, missing)
     allow = group.allow
@@ -286,8 +300,33 @@ def _first(item: tuple[int, EvaluationIssue]) -> int:
     return item[0]
 
 
-def _is_key_policy(resource: str) -> bool:
-    return resource.startswith("arn:") and resource.split(":", 5)[2:3] == ["kms"] and ":key/" in resource
+RESOURCE_POLICY_REQUIRED: Final[tuple[tuple[str, str, str], ...]] = (
+    # (service of the resource ARN, resource-part prefix, lower-cased action prefix)
+    # AWS KMS: "Unless the key policy explicitly allows it, you cannot use IAM policies to
+    # allow access to a KMS key" (KMS developer guide, "Key policies").
+    ("kms", "key/", ""),
+    # AssumeRole*: the role's trust policy must name the caller or its account (IAM User
+    # Guide, "Policy evaluation logic", role trust policies).
+    ("iam", "role/", "sts:assumerole"),
+)
+"""Resource types whose resource-based policy must grant the request; identity policies
+alone never suffice. With no resource policy given, such a request is implicitly denied."""
+
+
+def resource_policy_required(action: str, resource: str) -> bool:
+    """Whether ``resource`` is a resource whose own policy must grant ``action`` (see
+    :data:`RESOURCE_POLICY_REQUIRED`)."""
+    if not resource.startswith("arn:"):
+        return False
+    parts = resource.split(":", 5)
+    if len(parts) != 6:
+        return False
+    service, rest = parts[2], parts[5]
+    low = action.lower()
+    return any(
+        service == svc and rest.startswith(prefix) and low.startswith(act)
+        for svc, prefix, act in RESOURCE_POLICY_REQUIRED
+    )
 
 
 def _best_grant(scan: _Scan | None) -> MatchKind | None:
@@ -354,7 +393,7 @@ def _combine(v: _Verdicts) -> tuple[str, PolicyType | None, tuple[str, ...]]:
         # Trust policies and KMS key policies must allow the principal (or its account)
         # explicitly; an identity Allow alone is not enough (PEL, "Resource-based policies").
         case _Verdicts(strict_resource=True) if grant is None:
-            return "ImplicitlyDenied", "resource" if v.has_resource_policy else "identity", ()
+            return "ImplicitlyDenied", "resource", ()
         # Same account, resource policy names the account: it delegates to the account's
         # identity policies, which must allow (PEL; iam-simulate same-account corpus).
         case _Verdicts(resource_grant="account") | _Verdicts(resource_grant=None):

@@ -410,6 +410,24 @@ class Explanation:
     policies: tuple[PolicyExplanation, ...]
 
     @property
+    def reason(self) -> str | None:
+        """Why the decision is what it is, when no statement says so: a rule of AWS's that
+        overrides the policies (``None`` otherwise)."""
+        action = self.action.lower()
+        if action == "sts:getcalleridentity":
+            return "sts:GetCallerIdentity needs no permission and an explicit Deny cannot stop it"
+        if (
+            self.principal_kind == "root"
+            and action.startswith("sts:assumerole")
+            and self.decision.decision == "ImplicitlyDenied"
+        ):
+            return (
+                "the root user cannot assume roles (STS: \"Roles may not be assumed by root"
+                " accounts\"), whatever the trust policy says"
+            )
+        return None
+
+    @property
     def statements(self) -> tuple[StatementExplanation, ...]:
         """Every statement of every policy, in the order of :attr:`policies`."""
         return tuple(s for p in self.policies for s in p.statements)
@@ -956,7 +974,12 @@ def _render(e: Explanation, verbose: bool) -> str:
         f"principal: {e.principal} ({e.principal_kind})",
     ]
     by = f" (decided by the {_DECIDED_BY[d.decided_by]})" if d.decided_by else ""
+    reason = e.reason
+    if reason is not None and e.principal_kind == "root":
+        by = ""  # the trust policy did not decide: AWS's rule did
     lines.append(f"decision:  {d.decision}{by}")
+    if reason is not None:
+        lines.append(f"reason:    {reason}")
     for r in d.reasons:
         lines.append(f"  {'denied' if d.decision == 'ExplicitlyDenied' else 'allowed'} by {r}")
     if d.missing_context:

@@ -236,7 +236,8 @@ class Decision:
             first Deny (SCP, RCP, resource/trust, identity, boundary, session order); for an
             implicit deny the type whose missing Allow blocked it (``identity`` when an IAM
             caller has no applicable Allow at all). ``None`` only when a caller that is not an
-            IAM identity meets no resource policy.
+            IAM identity meets no resource policy, and for ``sts:GetCallerIdentity``, which
+            needs no permission and cannot be denied.
         missing_context: condition keys (as written in the policies) that statements matching
             the action and resource referenced but the request did not supply, sorted.
         errors: statements whose evaluation failed (see :class:`EvaluationIssue`).
