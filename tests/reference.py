@@ -1116,20 +1116,35 @@ def statement_applies(
     Action and Resource are gates: when they do not match, nothing else is evaluated (and no
     error can arise). ``strict``: see the module docstring.
     """
-    if "Action" in statement:
-        action_ok = any(action_matches(p, action) for p in as_list(statement["Action"]))
-    else:
-        action_ok = not any(action_matches(p, action) for p in as_list(statement["NotAction"]))
-    if not action_ok:
+    # A wildcard in a service prefix (`s3*:...`, `*:...`) is ambiguous (docs/semantics.md):
+    # when the answer rests on such a pattern alone, the statement is unknown if it would
+    # otherwise apply (a Deny applies, an Allow does not grant).
+    key = "Action" if "Action" in statement else "NotAction"
+    patterns = as_list(statement[key])
+    plain = any(action_matches(p, action) for p in patterns if not _service_wildcard(p))
+    wild = any(action_matches(p, action) for p in patterns if _service_wildcard(p))
+    ambiguous = not plain and wild
+    if key == "Action" and not plain and not wild:
+        return False
+    if key == "NotAction" and plain:
+        return False
+    if key == "NotAction" and not ambiguous and wild:
         return False
     resource_ok = resource_applies(statement, resource, context, variables=variables,
                                    strict=strict)
     if resource_ok is False:
         return False
-    return k_and(
+    applies = k_and(
         [resource_ok, conditions_hold(statement, context, variables=variables, strict=strict)],
         strict=strict,
     )
+    if ambiguous and applies is True:
+        return None
+    return applies
+
+
+def _service_wildcard(pattern: str) -> bool:
+    return pattern != "*" and any(c in pattern.split(":")[0] for c in "*?")
 
 
 class RefDecision:
@@ -1268,6 +1283,8 @@ def authorize(
             if how is None:
                 continue
             applies = statement_applies(statement, action, resource, ctx, variables=variables)
+            if how == "ambiguous" and applies is not False:
+                how, applies = "wildcard", None
             if applies is None:
                 undecided.append((name, index))
             if statement["Effect"] == "Deny" and applies is not False:
@@ -1332,8 +1349,26 @@ def statement_principal(
             # "The NotPrincipal element with a Deny effect will always deny any IAM principal
             # that has a permissions boundary policy attached" (Permissions boundaries page).
             return "wildcard"
-        return None if not_principal_excludes(statement["NotPrincipal"], principal) else "wildcard"
+        spec = statement["NotPrincipal"]
+        if spec == {} or (isinstance(spec, dict) and not any(as_list(v) for v in spec.values())):
+            return "ambiguous"  # an empty NotPrincipal (docs/semantics.md)
+        if not_principal_excludes(spec, principal):
+            return None
+        if statement["Effect"] == "Allow" and _names_part_of(spec, principal):
+            return "ambiguous"  # Allow + NotPrincipal naming part of the identity chain
+        return "wildcard"
     return None
+
+
+def _names_part_of(spec: object, principal: str) -> bool:
+    if not isinstance(spec, dict):
+        return False
+    info = principal_info(principal)
+    chain = {info.get("arn"), info.get("role_arn")}
+    if info.get("account"):
+        chain |= {info["account"], f"arn:{info['partition']}:iam::{info['account']}:root"}
+    chain.discard(None)
+    return any(e in chain for e in strings(spec.get("AWS", []), "AWS"))
 
 
 def not_principal_excludes(spec: object, principal: str) -> bool:

@@ -569,3 +569,69 @@ def test_request_actions_are_validated(action: str) -> None:
         role.is_allowed(action, "*")
     with pytest.raises(RequestError):
         drpolicy.authorize("arn:aws:iam::111122223333:user/alice", action, "*")
+
+
+ALLOW_ALL = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
+
+
+@pytest.mark.parametrize(
+    ("statements", "allowed", "ambiguous"),
+    [
+        # an Allow never grants through a wildcard in a service prefix
+        ([{"Effect": "Allow", "Action": "*:GetObject", "Resource": "*"}], False, True),
+        ([{"Effect": "Allow", "Action": "s3*:Get*", "Resource": "*"}], False, True),
+        # ...unless another pattern of the statement matches plainly
+        ([{"Effect": "Allow", "Action": ["*:GetObject", "s3:GetObject"], "Resource": "*"}], True, False),
+        # a Deny applies through it
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "s3*:*", "Resource": "*"}], False, True),
+        # a Deny whose NotAction excludes the action only through it applies too
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "NotAction": "s3*:*", "Resource": "*"}], False, True),
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "NotAction": ["s3*:*", "s3:GetObject"], "Resource": "*"}], True, False),
+    ],
+)
+def test_service_prefix_wildcards_are_ambiguous(
+    statements: list[dict[str, Any]], allowed: bool, ambiguous: bool
+) -> None:
+    role = Role.from_policies("r", {"p": policy(*statements)})
+    d = role.evaluate("s3:GetObject", "arn:aws:s3:::b/k")
+    assert role.is_allowed("s3:GetObject", "arn:aws:s3:::b/k") is allowed is d.allowed
+    assert bool(d.ambiguities) is ambiguous
+    a = drpolicy.authorize("arn:aws:iam::123456789012:user/alice", "s3:GetObject", "arn:aws:s3:::b/k",
+                           identity_policies=[policy(*statements)], resource_policy=policy(
+                               {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                "Action": "s3:ListBucket", "Resource": "*"}))
+    assert a.allowed is allowed and bool(a.ambiguities) is ambiguous
+
+
+ALICE = "arn:aws:iam::111122223333:user/alice"
+
+
+@pytest.mark.parametrize(
+    ("effect", "not_principal", "allowed", "ambiguous"),
+    [
+        # Allow + NotPrincipal naming the user but not its account: ambiguous, no grant
+        ("Allow", {"AWS": ALICE}, False, True),
+        ("Allow", {"AWS": "111122223333"}, False, True),
+        # naming nobody in the caller's chain: the Allow applies ("everyone except")
+        ("Allow", {"AWS": "arn:aws:iam::444455556666:user/bob"}, True, False),
+        # naming the whole chain: excluded
+        ("Allow", {"AWS": [ALICE, "arn:aws:iam::111122223333:root"]}, False, False),
+        # an empty NotPrincipal: ambiguous either way
+        ("Allow", {}, False, True),
+        ("Deny", {}, False, True),
+    ],
+)
+def test_not_principal_ambiguities(
+    effect: str, not_principal: dict[str, Any], allowed: bool, ambiguous: bool
+) -> None:
+    statements = [{"Effect": effect, "NotPrincipal": not_principal, "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::b/*"}]
+    if effect == "Deny":
+        statements.append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                           "Resource": "arn:aws:s3:::b/*"})
+    d = drpolicy.authorize(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", resource_policy=policy(*statements))
+    assert d.allowed is allowed
+    assert bool(d.ambiguities) is ambiguous

@@ -428,19 +428,26 @@ class _Effect:
     one evaluation of the conditions per set; ``slow``: the rest, decided per statement.
     """
 
-    __slots__ = ("conditional", "deny", "has_principal", "plain", "slow", "stmts")
+    __slots__ = ("ambiguous", "conditional", "deny", "has_principal", "plain", "slow", "stmts")
 
-    def __init__(self, stmts: Sequence[_Stmt], deny: bool, cache: dict[Any, Any]) -> None:
+    def __init__(
+        self, stmts: Sequence[_Stmt], deny: bool, cache: dict[Any, Any],
+        ambiguous: frozenset[int] = frozenset(),
+    ) -> None:
         self.stmts = tuple(stmts)
         self.deny = deny
         self.has_principal = any(
             s.principal is not None or s.not_principal is not None for s in stmts
         )
+        # Statements whose action matches only through a wildcard in a service prefix:
+        # ambiguous (docs/semantics.md). A Deny is evaluated as matching the action (and
+        # reported); an Allow never grants (and is reported when its resource matches).
+        self.ambiguous = frozenset(s.order for s in stmts if s.order in ambiguous)
         plain: list[_Stmt] = []
         by_conditions: dict[tuple[int, ...], list[_Stmt]] = {}
         slow: list[_Stmt] = []
         for s in stmts:
-            if not s.static:
+            if s.order in self.ambiguous or not s.static:
                 slow.append(s)
             elif not s.conditions:
                 plain.append(s)
@@ -465,6 +472,8 @@ class _Effect:
             if resources.test(resource) and _holds(conditions, _ctx(context), deny):
                 return True
         for s in self.slow:
+            if not deny and self.ambiguous and s.order in self.ambiguous:
+                continue  # an Allow never grants through an ambiguous construct
             ctx = _ctx(context)
             try:
                 if not s.resource_applies(resource, ctx):
@@ -491,12 +500,14 @@ class _Effect:
             out.extend(resources.which(resource))
         for s in self.slow:
             try:
-                if s.resource_applies(resource, _ctx(context)):
-                    out.append(s)
+                applies = s.resource_applies(resource, _ctx(context))
             except ConditionEvaluationError as exc:
                 errors.append(_issue(s.ref, exc))
                 if self.deny:
                     out.append(s)
+                continue
+            if applies:
+                out.append(s)
         if len(out) > 1:
             out = sorted({s.order: s for s in out}.values(), key=_order)
         return out
@@ -560,6 +571,10 @@ class _Effect:
                     holds = deny
                 if not holds:
                     continue
+            if self.ambiguous and s.order in self.ambiguous:
+                errors.append((s.order, _service_wildcard_issue(s)))
+                if not deny:
+                    continue  # an Allow never grants through an ambiguous construct
             out.append(s)
             sources += 2
         if sources > 1 or len(out) > 1:
@@ -600,6 +615,24 @@ def _issue(ref: StatementRef, exc: ConditionEvaluationError) -> EvaluationIssue:
     return EvaluationIssue(ref, str(exc), kind)
 
 
+def _service_wildcard_issue(s: _Stmt) -> EvaluationIssue:
+    return EvaluationIssue(
+        s.ref,
+        "ambiguous: the action matches only through a wildcard in a service prefix"
+        " (`s3*:...`, `*:...`); AWS's documentation does not say whether a service prefix"
+        " may hold wildcards",
+        "ambiguous",
+    )
+
+
+def _service_wildcard_decides(s: _Stmt, low: str) -> bool:
+    """For a NotAction statement that does not apply: whether only NotAction patterns with a
+    wildcard in their service prefix exclude ``low``."""
+    assert s.not_actions is not None
+    hits = [p for p in s.not_actions.patterns if p.matches(low)]
+    return bool(hits) and all(p.lowered != "*" and _WILD.search(p.service) for p in hits)
+
+
 def _order(s: _Stmt) -> int:
     return s.order
 
@@ -609,11 +642,15 @@ class _Group:
 
     __slots__ = ("allow", "deny")
 
-    def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
+    def __init__(
+        self, stmts: Sequence[_Stmt], cache: dict[Any, Any], ambiguous: frozenset[int] = frozenset()
+    ) -> None:
         denies = [s for s in stmts if s.deny]
         allows = [s for s in stmts if not s.deny]
-        self.deny: _Effect | None = _Effect(denies, True, cache) if denies else None
-        self.allow: _Effect | None = _Effect(allows, False, cache) if allows else None
+        self.deny: _Effect | None = _Effect(denies, True, cache, ambiguous) if denies else None
+        self.allow: _Effect | None = (
+            _Effect(allows, False, cache, ambiguous) if allows else None
+        )
 
 
 FREE_ACTION: Final = "sts:getcalleridentity"
@@ -747,14 +784,14 @@ class PolicyIndex:
         if group is None:
             # many actions select the same statements (wildcard patterns): build each
             # selection's matchers once
-            stmts = self._select(low)
-            key = tuple([s.order for s in stmts])
+            stmts, ambiguous = self._select(low)
+            key = (tuple([s.order for s in stmts]), ambiguous)
             cache = self._cache
             group = cache.get(key)
             if group is None:
                 if len(cache) >= _GROUP_CACHE_LIMIT:
                     cache.clear()
-                group = cache[key] = _Group(stmts, cache)
+                group = cache[key] = _Group(stmts, cache, ambiguous)
             if len(groups) >= _GROUP_CACHE_LIMIT:
                 groups.clear()
             groups[low] = group
@@ -762,7 +799,9 @@ class PolicyIndex:
         groups[action] = group
         return group
 
-    def _select(self, low: str) -> list[_Stmt]:
+    def _select(self, low: str) -> tuple[list[_Stmt], frozenset[int]]:
+        """The statements whose Action/NotAction can match ``low``, and the orders of those
+        for which the answer rests on a wildcard in a service prefix (ambiguous)."""
         found: dict[int, _Stmt] = {s.order: s for s in self._all_actions}
         for s in self._exact.get(low, ()):
             found[s.order] = s
@@ -772,13 +811,20 @@ class PolicyIndex:
             for p, s in table.candidates(name):
                 if s.order not in found and p.matches(low):
                     found[s.order] = s
+        ambiguous: set[int] = set()
         for p, s in self._wild:
             if s.order not in found and p.matches(low):
                 found[s.order] = s
+                ambiguous.add(s.order)
         for s in self._not_action:
             if s.action_applies(low):
                 found[s.order] = s
-        return [found[k] for k in sorted(found)]
+            elif _service_wildcard_decides(s, low):
+                # under the reading where `s3*` names no service, NotAction would not
+                # match and the statement would apply
+                found[s.order] = s
+                ambiguous.add(s.order)
+        return [found[k] for k in sorted(found)], frozenset(ambiguous)
 
     def decide(self, action: str, resource: str, context: CtxArg) -> int:
         """Fast path for policies without principals: ``DENY``, ``ALLOW`` or ``NONE``.
@@ -831,9 +877,13 @@ class PolicyIndex:
                         result.denies.append(s)
                     continue
                 kind: MatchKind | None = None
+                unsure: AmbiguousConstruct | None = None
                 if use_principal and (s.principal is not None or s.not_principal is not None):
                     assert principal is not None
-                    kind = principal_applies(s, principal, has_boundary)
+                    try:
+                        kind = principal_applies(s, principal, has_boundary)
+                    except AmbiguousConstruct as exc:
+                        kind, unsure = "wildcard", exc
                     if kind is None:
                         continue
                 result.considered.append(s)
@@ -845,6 +895,14 @@ class PolicyIndex:
                         holds = is_deny  # fail closed
                     if not holds:
                         continue
+                if unsure is not None:
+                    result.errors.append(_issue(s.ref, unsure))
+                    if not is_deny:
+                        continue  # an Allow never grants through an ambiguous construct
+                if effect.ambiguous and s.order in effect.ambiguous:
+                    result.errors.append(_service_wildcard_issue(s))
+                    if not is_deny:
+                        continue  # an Allow never grants through an ambiguous construct
                 if is_deny:
                     result.denies.append(s)
                 else:
@@ -853,15 +911,41 @@ class PolicyIndex:
 
 
 def principal_applies(s: _Stmt, principal: Principal, has_boundary: bool) -> MatchKind | None:
-    """How ``s``'s Principal/NotPrincipal admits ``principal`` (``None``: it does not)."""
+    """How ``s``'s Principal/NotPrincipal admits ``principal`` (``None``: it does not).
+
+    Raises:
+        AmbiguousConstruct: an empty NotPrincipal, or an Allow whose NotPrincipal names part
+            of the caller's identity chain but not all of it (docs/semantics.md).
+    """
     if s.principal is not None:
         return match_principal(s.principal, principal)
-    assert s.not_principal is not None
+    spec = s.not_principal
+    assert spec is not None
     if s.deny and has_boundary and principal.is_iam:
         # "The NotPrincipal element with a Deny effect will always deny any IAM principal
         # that has a permissions boundary policy attached" (Permissions boundaries page).
         return "wildcard"
-    return None if not_principal_excludes(s.not_principal, principal) else "wildcard"
+    if not (spec.wildcard or spec.aws or spec.service or spec.federated or spec.canonical_user):
+        raise AmbiguousConstruct(
+            "ambiguous: an empty NotPrincipal (AWS does not say whom it excludes)"
+        )
+    if not_principal_excludes(spec, principal):
+        return None
+    if not s.deny and _names_part_of(spec.aws, principal):
+        raise AmbiguousConstruct(
+            "ambiguous: NotPrincipal in an Allow names part of the caller's identity chain"
+            " (its user, role or account) but not all of it; AWS advises against NotPrincipal"
+            " with Allow and does not define this case"
+        )
+    return "wildcard"
+
+
+def _names_part_of(entries: Sequence[str], caller: Principal) -> bool:
+    chain = {caller.arn, caller.role_arn}
+    if caller.account is not None:
+        chain |= {caller.account, f"arn:{caller.partition}:iam::{caller.account}:root"}
+    chain.discard(None)
+    return any(e in chain for e in entries)
 
 
 class _Scan:

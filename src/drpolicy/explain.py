@@ -835,7 +835,11 @@ def _resource_reason(check: ResourceCheck, resource: str) -> str:
 def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> PrincipalCheck:
     from drpolicy._index import principal_applies as _principal_applies
 
-    how: MatchKind | None = _principal_applies(s, caller, has_boundary)
+    ambiguous: str | None = None
+    try:
+        how: MatchKind | None = _principal_applies(s, caller, has_boundary)
+    except ConditionEvaluationError as exc:  # an ambiguous NotPrincipal: fail closed
+        how, ambiguous = "wildcard", str(exc)
     who = caller.arn or caller.name or caller.kind
     if s.principal is not None:
         note = (
@@ -844,7 +848,9 @@ def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> Principal
         )
         return PrincipalCheck("Principal", s.principal.to_json(), how is not None, how, None, note)
     named = match_principal(s.not_principal, caller)
-    if how is None:
+    if ambiguous is not None:
+        note = ambiguous + ("; the Deny applies" if s.deny else "; the Allow does not grant")
+    elif how is None:
         note = "lists the caller's whole identity chain, so the statement does not apply to it"
     elif not_principal_excludes(s.not_principal, caller):
         note = (
