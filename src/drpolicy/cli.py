@@ -27,7 +27,9 @@ from drpolicy.errors import DrpolicyError, LoaderError, RequestError
 from drpolicy.explain import _DECIDED_BY
 from drpolicy.model import Decision, Policy, PolicyType
 
-__all__ = ["EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "build_parser", "main"]
+__all__ = [
+    "EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "EXIT_NOT_DEFINITE", "build_parser", "main",
+]
 
 
 def __dir__() -> list[str]:
@@ -40,6 +42,9 @@ EXIT_DENIED: Final = 1
 """Denied (explicitly or implicitly); or ``validate`` found a problem of severity error."""
 EXIT_BAD_INPUT: Final = 2
 """Bad input: unknown role, malformed action/ARN/context/policy file, missing file, bad usage."""
+EXIT_NOT_DEFINITE: Final = 3
+"""Denied, but only because drpolicy failed closed: the decision rests on an evaluation error
+or an ambiguous construct (``Decision.definite`` is false)."""
 
 _EXIT_CODES = """\
 exit codes:
@@ -47,6 +52,8 @@ exit codes:
   1  denied, explicitly or implicitly (validate: a finding of severity error, or --fail-on)
   2  bad input: unknown role, malformed action, ARN, context or policy file, missing file;
      stderr gets one line `drpolicy: error: ...` and stdout stays empty
+  3  not definite: denied only because a statement could not be evaluated (a context value
+     of the wrong type...) or relies on an ambiguous construct; drpolicy failed closed
 """
 
 _MAIN_EXAMPLES = """\
@@ -273,7 +280,11 @@ def _context(pairs: Sequence[str], as_json: str | None) -> dict[str, Any]:
     if as_json is not None:
         try:
             data = json.loads(as_json)
-        except json.JSONDecodeError as exc:
+        except (RecursionError, ValueError) as exc:
+            if isinstance(exc, RecursionError):
+                raise RequestError("--context-json is nested too deeply") from None
+            if not isinstance(exc, json.JSONDecodeError):  # an integer of thousands of digits
+                raise RequestError(f"--context-json cannot be read: {exc}") from None
             raise RequestError(
                 f"--context-json is not JSON: {exc.msg} at column {exc.colno}"
             ) from None
@@ -411,6 +422,8 @@ def _print_decision(d: Decision, as_json: bool) -> None:
 
 
 def _exit(d: Decision) -> int:
+    if not d.definite:
+        return EXIT_NOT_DEFINITE
     return EXIT_ALLOWED if d.allowed else EXIT_DENIED
 
 

@@ -256,9 +256,10 @@ class Decision:
 
     @property
     def definite(self) -> bool:
-        """``True`` when no statement erred or relied on an ambiguous construct: the answer
-        does not depend on how drpolicy fails closed."""
-        return not self.errors
+        """Whether the answer does not depend on how drpolicy fails closed: ``False`` for a
+        denial while some statement erred or relied on an ambiguous construct (an Allow
+        despite such statements is definite: failing closed can only deny more)."""
+        return self.decision == "Allowed" or not self.errors
 
     @property
     def ambiguities(self) -> tuple[EvaluationIssue, ...]:

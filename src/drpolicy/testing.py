@@ -255,11 +255,23 @@ def _check(
     context: Mapping[str, Any] | None,
     expected: str,
     msg: str | None,
+    allow_indefinite: bool = False,
 ) -> Decision:
     subject = _subject(role)
     decision: Decision = subject.evaluate(action, resource, context)
     if decision.decision in _EXPECTATIONS[expected]:
-        return decision
+        if decision.definite or allow_indefinite:
+            return decision
+        # the expected outcome, but only because drpolicy failed closed (issue 11)
+        issues = "; ".join(str(e) for e in decision.errors)
+        head = (
+            f"`{action}` on `{resource}` is {decision.decision} for {_label(subject)}, but the"
+            f" answer is not definite: it rests on {issues}"
+            " (pass allow_indefinite=True to accept a fail-closed answer)"
+        )
+        lines = [head if msg is None else f"{msg}: {head}"]
+        lines += _explanation_lines(subject, action, resource, context, decision)
+        raise AssertionError("\n".join(lines))
     wanted = {
         "Allowed": "allowed",
         "Denied": "denied",
@@ -282,6 +294,7 @@ def assert_allowed(
     context: Mapping[str, Any] | None = None,
     *,
     msg: str | None = None,
+    allow_indefinite: bool = False,
 ) -> Decision:
     """Assert that ``role`` may perform ``action`` on ``resource``.
 
@@ -292,16 +305,20 @@ def assert_allowed(
         resource: the resource ARN, or ``*``.
         context: request context keys.
         msg: a prefix for the failure message.
+        allow_indefinite: accept a decision that rests on an evaluation error or an ambiguous
+            construct (``Decision.definite`` is false); by default such a decision fails the
+            assertion, with the explanation.
 
     Returns:
         The :class:`~drpolicy.Decision`.
 
     Raises:
-        AssertionError: the request is denied; the message explains why.
+        AssertionError: the request is denied, or the answer is not definite; the message
+            explains why.
         CatalogError: unknown role name.
         RequestError: malformed request.
     """
-    return _check(role, action, resource, context, "Allowed", msg)
+    return _check(role, action, resource, context, "Allowed", msg, allow_indefinite)
 
 
 def assert_denied(
@@ -312,6 +329,7 @@ def assert_denied(
     *,
     explicit: bool | None = None,
     msg: str | None = None,
+    allow_indefinite: bool = False,
 ) -> Decision:
     """Assert that ``role`` may not perform ``action`` on ``resource``.
 
@@ -324,16 +342,18 @@ def assert_denied(
         explicit: ``True``: the denial must come from a Deny statement; ``False``: it must be
             implicit (no Allow); ``None``: either.
         msg: a prefix for the failure message.
+        allow_indefinite: accept a denial that rests on an evaluation error or an ambiguous
+            construct (a fail-closed answer); by default it fails the assertion.
 
     Returns:
         The :class:`~drpolicy.Decision`.
 
     Raises:
-        AssertionError: the request is allowed (or denied the other way); the message shows
-            the statements that allowed it.
+        AssertionError: the request is allowed (or denied the other way), or the denial is
+            not definite; the message shows the statements that allowed it.
     """
     expected = {None: "Denied", True: "ExplicitlyDenied", False: "ImplicitlyDenied"}[explicit]
-    return _check(role, action, resource, context, expected, msg)
+    return _check(role, action, resource, context, expected, msg, allow_indefinite)
 
 
 def _assume(
