@@ -177,6 +177,8 @@ def validate_request_action(action: object) -> str:
     service, colon, name = action.partition(":")
     if not colon or not service or not name or ":" in name or "*" in action or "?" in action:
         raise InvalidRequest(f"bad request action `{action}`")
+    if any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in action):
+        raise InvalidRequest(f"whitespace or a control character in `{action}`")
     return action
 
 
@@ -1257,6 +1259,9 @@ def authorize(
     ctx = principal_context(principal)
     ctx.update(normalise_context(context))
     iam = info["kind"] in ("user", "role", "assumed-role", "root", "federated-user")
+    if action.lower() == "sts:getcalleridentity":
+        # STS API reference: no permissions are required; an explicit Deny does not stop it
+        return RefDecision("Allowed")
 
     denies: list[tuple[str, int]] = []
     undecided: list[tuple[str, int]] = []
@@ -1310,9 +1315,15 @@ def authorize(
     session_ok = info["kind"] != "federated-user"
     identity_side = (bool(identity_allows) or info["kind"] == "root") and boundary_ok \
         and session_ok
-    strict_resource = resource_policy is not None and (
-        resource_kind == "trust" or (resource.split(":")[2:3] == ["kms"] and ":key/" in resource)
+    # a role's trust policy, when given, must grant; and whether given or not, KMS keys and
+    # (for sts:AssumeRole*) roles need their own policy to grant (issue 11)
+    fields = resource.split(":", 5)
+    must_grant = len(fields) == 6 and (
+        (fields[2] == "kms" and fields[5].startswith("key/"))
+        or (fields[2] == "iam" and fields[5].startswith("role/")
+            and action.lower().startswith("sts:assumerole"))
     )
+    strict_resource = (resource_policy is not None and resource_kind == "trust") or must_grant
     via_identity = RefDecision("Allowed", identity_allows, undecided)
     via_resource = RefDecision("Allowed", resource_allows, undecided)
     both = RefDecision("Allowed", identity_allows + resource_allows, undecided)
