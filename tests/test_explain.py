@@ -878,3 +878,12 @@ def test_root_cannot_assume_roles_is_the_reason() -> None:
     assert e.reason is not None and "root user cannot assume roles" in e.reason
     text = e.render()
     assert "root user cannot assume roles" in text and "decided by the trust policy" not in text
+
+
+def test_service_prefix_wildcards_are_explained_as_ambiguous() -> None:
+    role = drpolicy.Role.from_policies("w", {"p": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Wild", "Effect": "Allow", "Action": "*:GetObject", "Resource": "*"}]}})
+    e = drpolicy.explain(role, "s3:GetObject", "arn:aws:s3:::b/k")
+    (s,) = [s for s in e.statements if s.ref.sid == "Wild"]
+    assert not e.decision.allowed and s.outcome == "error" and not s.applies
+    assert "service prefix" in (s.error or "")

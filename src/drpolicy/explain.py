@@ -687,6 +687,11 @@ def _trace(
     deny: bool = s.deny
     missing = _statement_missing(s.conditions, ctx)
     action = _action_check(s, action_low)
+    # as the engine (_index): a match that rests only on a wildcard in a service prefix is
+    # ambiguous; a NotAction that excludes the action only that way does not exclude it
+    ambiguous = _service_wildcard_only(s, action_low)
+    if ambiguous and not action.matched:
+        action = attrs.evolve(action, matched=True)
     if not evaluated:
         return StatementExplanation(
             s.ref, effect, False, "not-evaluated", "not evaluated for this caller", action,
@@ -739,9 +744,28 @@ def _trace(
             s.ref, effect, True, "error", f"{error} (an erroring Deny applies)", action, res,
             principal, conditions, error, missing,
         )
+    if ambiguous:
+        message = (
+            "ambiguous: the action matches only through a wildcard in a service prefix"
+            + (" (the Deny applies)" if deny else " (the Allow does not grant)")
+        )
+        return StatementExplanation(
+            s.ref, effect, deny, "error", message, action, res, principal, conditions, message,
+            missing,
+        )
     return StatementExplanation(
         s.ref, effect, True, "applies", "applies" + (" (denies)" if deny else " (allows)"),
         action, res, principal, conditions, None, missing,
+    )
+
+
+def _service_wildcard_only(s: Any, action_low: str) -> bool:
+    """Whether ``s``'s Action matches, or its NotAction excludes, ``action_low`` only through
+    patterns with a wildcard in their service prefix (the engine's ambiguity rule)."""
+    matcher = s.actions if s.actions is not None else s.not_actions
+    hits = [p for p in matcher.patterns if p.matches(action_low)]
+    return bool(hits) and all(
+        p.lowered != "*" and ("*" in p.service or "?" in p.service) for p in hits
     )
 
 
