@@ -488,7 +488,16 @@ def validate_report(sizes: Sequence[int], cutoff_s: float) -> None:
     except ImportError as exc:  # pragma: no cover - the validate extra is missing
         print(f"validate: unavailable ({exc})")
         return
+    previous: tuple[int, float] | None = None
     for n in sizes:
+        if previous is not None:
+            # a size whose time, extrapolated as if validate were quadratic (the worst case),
+            # is over the cutoff is skipped
+            predicted = previous[1] * (n / previous[0]) ** 2
+            if predicted > cutoff_s:
+                print(f"validate {n:>6,} statements: skipped (predicted {predicted:.0f} s from"
+                      f" {previous[0]:,}, over {cutoff_s:.0f} s)")
+                return
         doc, _ = synthetic.varied_policy(n)
         t0 = time.perf_counter()
         try:
@@ -497,6 +506,7 @@ def validate_report(sizes: Sequence[int], cutoff_s: float) -> None:
             print(f"validate {n:,} statements: error {type(exc).__name__}: {exc}")
             return
         elapsed = time.perf_counter() - t0
+        previous = (n, elapsed)
         print(f"validate {n:>6,} statements: {elapsed:.2f} s")
         if elapsed > cutoff_s:
             print(f"  (larger sizes skipped: over {cutoff_s:.0f} s)")

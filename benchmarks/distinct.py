@@ -163,16 +163,26 @@ def entry_points(policies: PolicySet) -> dict[str, tuple[str, Callable[[list[Req
     def module_evaluate(_: list[Request]) -> Callable[[Request], bool]:
         return lambda r: drpolicy.evaluate(roles[r.role], r.action, r.resource, r.context).allowed
 
+    # sts:AssumeRole on a role needs the role's trust policy to grant (issue 11); the mix's
+    # label ("the caller's own policies allow it") corresponds to a trust policy that trusts
+    # the caller's account, which delegates to its identity policies
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{_ACCOUNT}:root"},
+        "Action": "sts:AssumeRole"}]}
+
+    def trust_for(r: Request) -> Any:
+        return trust if r.action.lower().startswith("sts:assumerole") else None
+
     def authorize_parsed(_: list[Request]) -> Callable[[Request], bool]:
         return lambda r: drpolicy.authorize(
             arns[r.role], r.action, r.resource, context=r.context,
-            identity_policies=parsed[r.role],
+            identity_policies=parsed[r.role], resource_policy=trust_for(r),
         ).allowed
 
     def authorize_dicts(_: list[Request]) -> Callable[[Request], bool]:
         return lambda r: drpolicy.authorize(
             arns[r.role], r.action, r.resource, context=r.context,
-            identity_policies=dicts[r.role],
+            identity_policies=dicts[r.role], resource_policy=trust_for(r),
         ).allowed
 
     def explain(_: list[Request]) -> Callable[[Request], bool]:
