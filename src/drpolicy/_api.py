@@ -244,34 +244,48 @@ def authorize(
     check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
     identity = [] if identity_policies is None else _policies(identity_policies, "identity_policies")
-    is_role = resource.startswith("arn:") and ":iam::" in resource and ":role/" in resource
-    resource_type: PolicyType = "trust" if is_role else "resource"
-    sets = PolicySets(
-        identity=_index(identity, "identity") if identity else None,
-        resource=_index([_one(resource_policy, "resource_policy")], resource_type)
-        if resource_policy is not None else None,
-        resource_type=resource_type,
-        boundary=_index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
-        if permission_boundary is not None else None,
-        session=_index([_one(session_policy, "session_policy")], "session")
-        if session_policy is not None else None,
-        scps=tuple(_index(_level(level, "scps"), "scp") for level in _levels(scps, "scps")),
-        rcps=tuple(_index(_level(level, "rcps"), "rcp") for level in _levels(rcps, "rcps")),
-    )
-    if resource_account is None and resource != "*":
-        resource_account = resource.split(":", 5)[4] or None
-    elif resource_account is not None and not isinstance(resource_account, str):
+    if resource_account is None:
+        if resource != "*":
+            resource_account = resource.split(":", 5)[4] or None
+    elif not isinstance(resource_account, str):
         raise RequestError(
             f"`resource_account` must be a string, not {type(resource_account).__name__}"
         )
+    no_scps = type(scps) is tuple and not scps
+    no_rcps = type(rcps) is tuple and not rcps
+    identity_index = _index(identity, "identity") if identity else None
+    boundary = (
+        None if permission_boundary is None
+        else _index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
+    )
     if (
-        sets.identity is not None
-        and sets.resource is None and sets.session is None and not sets.scps and not sets.rcps
+        identity_index is not None
+        and resource_policy is None and session_policy is None and no_scps and no_rcps
         and (resource_account is None or resource_account == caller.account)
         and not resource_policy_required(action, resource)
     ):
         # only the caller's side, in its own account: the identity/boundary path
-        return decide_identity(sets.identity, sets.boundary, caller, action, resource, ctx)
+        return decide_identity(
+            identity_index, boundary, caller, action, resource, ctx,
+            simple=caller.kind in ("user", "role", "assumed-role"),
+        )
+    is_role = resource.startswith("arn:") and ":iam::" in resource and ":role/" in resource
+    resource_type: PolicyType = "trust" if is_role else "resource"
+    sets = PolicySets(
+        identity=identity_index,
+        resource=_index([_one(resource_policy, "resource_policy")], resource_type)
+        if resource_policy is not None else None,
+        resource_type=resource_type,
+        boundary=boundary,
+        session=_index([_one(session_policy, "session_policy")], "session")
+        if session_policy is not None else None,
+        scps=() if no_scps else tuple(
+            _index(_level(level, "scps"), "scp") for level in _levels(scps, "scps")
+        ),
+        rcps=() if no_rcps else tuple(
+            _index(_level(level, "rcps"), "rcp") for level in _levels(rcps, "rcps")
+        ),
+    )
     return decide(sets, caller, action, resource, ctx, resource_account=resource_account)
 
 

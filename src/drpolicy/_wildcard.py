@@ -120,8 +120,13 @@ def glob_to_regex(glob: str, *, star: str = ".*", qmark: str = ".") -> str:
     """Translate an IAM glob to regex source: ``*`` and ``?`` become ``star``/``qmark``,
     everything else is escaped; the result cannot backtrack (see
     :func:`glob_parts_to_regex`)."""
-    if "*" not in glob and "?" not in glob:
-        return re.escape(glob)
+    if "?" not in glob:
+        stars = glob.count("*")
+        if stars == 0:
+            return re.escape(glob)
+        if stars == 1:  # the usual shape, `head*tail`: nothing can backtrack
+            head, _, tail = glob.partition("*")
+            return re.escape(head) + star + re.escape(tail)
     return glob_parts_to_regex(((True, glob),), star=star, qmark=qmark)
 
 
