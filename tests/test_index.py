@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from drpolicy._index import PolicyIndex, _Resources, _service_wildcard_decides
+from drpolicy._index import PolicyIndex, _Resources, service_wildcard_only
 from drpolicy.evaluator import compile_policy
 
 _PIECES = ["a", "b", "ab", "t1", "x-y", "/", "-", ".", ":", "*", "?", "1", "Z", "**"]
@@ -100,6 +100,6 @@ def test_action_index_agrees_with_statements(case: tuple[list[str], list[str]], 
             if s.action_applies(action.lower())
             # NotAction excluding the action only through a service-prefix wildcard: kept,
             # as an ambiguous statement
-            or (s.not_actions is not None and _service_wildcard_decides(s, action.lower()))
+            or (s.not_actions is not None and service_wildcard_only(s, action.lower()))
         }
         assert got == expected, action

@@ -625,11 +625,13 @@ def _service_wildcard_issue(s: _Stmt) -> EvaluationIssue:
     )
 
 
-def _service_wildcard_decides(s: _Stmt, low: str) -> bool:
-    """For a NotAction statement that does not apply: whether only NotAction patterns with a
-    wildcard in their service prefix exclude ``low``."""
-    assert s.not_actions is not None
-    hits = [p for p in s.not_actions.patterns if p.matches(low)]
+def service_wildcard_only(s: _Stmt, low: str) -> bool:
+    """Whether ``s``'s Action matches, or its NotAction excludes, ``low`` only through
+    patterns with a wildcard in their service prefix (an ambiguous construct; the index and
+    ``explain`` both decide it here)."""
+    matcher = s.actions if s.actions is not None else s.not_actions
+    assert matcher is not None
+    hits = [p for p in matcher.patterns if p.matches(low)]
     return bool(hits) and all(p.lowered != "*" and _WILD.search(p.service) for p in hits)
 
 
@@ -819,7 +821,7 @@ class PolicyIndex:
         for s in self._not_action:
             if s.action_applies(low):
                 found[s.order] = s
-            elif _service_wildcard_decides(s, low):
+            elif service_wildcard_only(s, low):
                 # under the reading where `s3*` names no service, NotAction would not
                 # match and the statement would apply
                 found[s.order] = s

@@ -689,7 +689,9 @@ def _trace(
     action = _action_check(s, action_low)
     # as the engine (_index): a match that rests only on a wildcard in a service prefix is
     # ambiguous; a NotAction that excludes the action only that way does not exclude it
-    ambiguous = _service_wildcard_only(s, action_low)
+    from drpolicy._index import service_wildcard_only
+
+    ambiguous = service_wildcard_only(s, action_low)
     if ambiguous and not action.matched:
         action = attrs.evolve(action, matched=True)
     if not evaluated:
@@ -756,16 +758,6 @@ def _trace(
     return StatementExplanation(
         s.ref, effect, True, "applies", "applies" + (" (denies)" if deny else " (allows)"),
         action, res, principal, conditions, None, missing,
-    )
-
-
-def _service_wildcard_only(s: Any, action_low: str) -> bool:
-    """Whether ``s``'s Action matches, or its NotAction excludes, ``action_low`` only through
-    patterns with a wildcard in their service prefix (the engine's ambiguity rule)."""
-    matcher = s.actions if s.actions is not None else s.not_actions
-    hits = [p for p in matcher.patterns if p.matches(action_low)]
-    return bool(hits) and all(
-        p.lowered != "*" and ("*" in p.service or "?" in p.service) for p in hits
     )
 
 
