@@ -78,6 +78,14 @@ def _varied_statement(
     i: int, rng: random.Random, tag: str = ""
 ) -> tuple[dict[str, Any], str, str]:
     """One statement of the ``varied`` policy and a request (action, resource) matching it."""
+    statement, actions, resources = _varied_statement_forms(i, rng, tag)
+    return statement, actions[0][1], resources[0][1]
+
+
+def _varied_statement_forms(
+    i: int, rng: random.Random, tag: str = ""
+) -> tuple[dict[str, Any], list[tuple[str, str]], list[tuple[str, str]]]:
+    """One statement of the ``varied`` policy with its (pattern, matching sample) forms."""
     tok = _token(i, tag)
     svc = "s3" if rng.random() < 0.4 else rng.choice(SERVICES)
     forms = [
@@ -119,7 +127,7 @@ def _varied_statement(
     roll = rng.random()
     if roll < 0.3:
         statement["Condition"] = _CONDITIONS[int(roll * 10)]
-    return statement, actions[0][1], resources[0][1]
+    return statement, actions, resources
 
 
 def varied_policy(
@@ -198,3 +206,94 @@ def scaling_case(kind: str, n: int) -> tuple[PolicySet, list[Request]]:
             raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
     return {ROLE: [doc]}, [req]
 
+
+
+# ----------------------------------------------------------------------------- distinct streams
+
+DISTINCT_KINDS: Final = ("nothing", "varied", "same_action", "actions")
+"""Distinct-request scaling cases: ``nothing`` (statements that match nothing), ``varied``
+(the varied policy's statements hit at random), ``same_action`` (every statement shares
+``s3:GetObject``; resource patterns differ) and ``actions`` (every request a new action,
+matched through a wildcard action pattern)."""
+
+
+def _fill(pattern: str, rng: random.Random) -> str:
+    """A string ``pattern`` matches: every ``*`` becomes a fresh token, every ``?`` a letter."""
+    out = []
+    for c in pattern:
+        if c == "*":
+            out.append("".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(7)))
+        elif c == "?":
+            out.append(rng.choice("abcdefghijklmnopqrstuvwxyz"))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _spell(action: str, rng: random.Random) -> str:
+    return "".join(c.upper() if rng.random() < 0.5 else c.lower() for c in action)
+
+
+def distinct_case(kind: str, n: int, count: int, seed: int = 7) -> tuple[PolicySet, list[Request]]:
+    """The policy set for a scaling kind at ``n`` statements and ``count`` distinct requests
+    with the answer known by construction (every token in the policy is unique to one
+    statement, and :data:`CONTEXT` makes every condition true)."""
+    rng = random.Random(seed * 1009 + n)
+    requests: list[Request] = []
+    seen: set[tuple[str, str]] = set()
+    if kind == "same_action":
+        doc, _ = same_action_policy(n)
+        patterns = [st["Resource"] for st in doc["Statement"]]
+        wild = [p for p in patterns if "*" in p]
+        rng.shuffle(wild)
+        while len(requests) < count:
+            k = len(requests)
+            resource = _fill(wild[k] if k < len(wild) else rng.choice(wild), rng)
+            if (resource, "") not in seen:
+                seen.add((resource, ""))
+                requests.append(Request(ROLE, "s3:GetObject", resource, CONTEXT, True, "same"))
+        return {ROLE: [doc]}, requests
+    policy_rng = random.Random(SEED * 100003 + n)
+    statements, forms = [], []
+    for i in range(n):
+        statement, actions, resources = _varied_statement_forms(i, policy_rng)
+        statements.append(statement)
+        forms.append((statement, actions, resources))
+    doc = {"Version": "2012-10-17", "Statement": statements}
+    with_wild_action = [f for f in forms if any("*" in a or "?" in a for a, _ in f[1])]
+    # the first requests touch every (statement, action form) once, in a shuffled order;
+    # then statements and forms at random
+    pool = with_wild_action if kind == "actions" else forms
+    order = [
+        (i, j) for i, (_, actions, _) in enumerate(pool) for j, (a, _) in enumerate(actions)
+        if kind != "actions" or "*" in a or "?" in a
+    ]
+    rng.shuffle(order)
+    while len(requests) < count:
+        if kind == "nothing":
+            action = "s3:GetT99999Object"
+            resource = f"arn:aws:s3:::bucket-t99999/report-{_fill('*', rng)}.csv"
+            expected = False
+        else:
+            k = len(requests)
+            if k < len(order):
+                i, j = order[k]
+            else:
+                i = rng.randrange(len(pool))
+                j = rng.choice([
+                    j for j, (a, _) in enumerate(pool[i][1])
+                    if kind != "actions" or "*" in a or "?" in a
+                ])
+            statement, actions, resources = pool[i]
+            pattern, sample = actions[j]
+            action = _fill(pattern, rng) if kind == "actions" else _spell(sample, rng)
+            pattern = resources[0][0]
+            resource = (
+                _fill("arn:aws:s3:::any-*", rng) if pattern == "*" else _fill(pattern, rng)
+            )
+            expected = statement["Effect"] == "Allow"
+        if (action, resource) in seen:
+            continue
+        seen.add((action, resource))
+        requests.append(Request(ROLE, action, resource, CONTEXT, expected, kind))
+    return {ROLE: [doc]}, requests

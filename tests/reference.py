@@ -177,6 +177,8 @@ def validate_request_action(action: object) -> str:
     service, colon, name = action.partition(":")
     if not colon or not service or not name or ":" in name or "*" in action or "?" in action:
         raise InvalidRequest(f"bad request action `{action}`")
+    if any(c.isspace() or ord(c) < 0x20 or c == "\x7f" for c in action):
+        raise InvalidRequest(f"whitespace or a control character in `{action}`")
     return action
 
 
@@ -720,6 +722,12 @@ def value_matches(
     return k_not(matched) if negated else matched
 
 
+MULTIVALUED_KEYS: Final = frozenset({
+    # keys AWS's authorization reference types as ArrayOf... (the ones the generators use)
+    "aws:calledvia", "aws:tagkeys", "aws:principalservicenameslist",
+})
+
+
 def condition_holds(
     operator: str, key: str, raw_values: object, context: Context, *, variables: bool,
     strict: bool = STRICT_ERRORS,
@@ -734,25 +742,28 @@ def condition_holds(
     request_values = context.get(key.lower(), ())
     absent = len(request_values) == 0
 
+    # Ambiguous constructs (docs/semantics.md): unknown, so the statement fails closed.
     if base == "Null":
+        if qualifier is not None:
+            return None  # a set qualifier on Null: AWS defines no result
         if absent:
-            if qualifier is not None:
-                return qualifier == "ForAllValues"
             return any(parse_bool(v) == "true" for v in policy_values)
         if not policy_values:
-            return False
-        if qualifier is not None:
-            return qualifier == "ForAllValues"
+            return None  # an empty value list for a present key
         return any(parse_bool(v) == "false" for v in policy_values)
 
     if absent:
+        if qualifier is not None and if_exists:
+            return None  # IfExists says true, the set qualifier says otherwise
         if if_exists or qualifier == "ForAllValues":
             return True
         if qualifier == "ForAnyValue" or not policy_values:
             return False
         return negated
     if not policy_values:
-        return False
+        return None  # an empty value list for a present key
+    if qualifier is None and key.lower() in MULTIVALUED_KEYS:
+        return None  # a plain operator on a multivalued key
 
     def one(request_value: str) -> Tri:
         return value_matches(
@@ -1107,20 +1118,35 @@ def statement_applies(
     Action and Resource are gates: when they do not match, nothing else is evaluated (and no
     error can arise). ``strict``: see the module docstring.
     """
-    if "Action" in statement:
-        action_ok = any(action_matches(p, action) for p in as_list(statement["Action"]))
-    else:
-        action_ok = not any(action_matches(p, action) for p in as_list(statement["NotAction"]))
-    if not action_ok:
+    # A wildcard in a service prefix (`s3*:...`, `*:...`) is ambiguous (docs/semantics.md):
+    # when the answer rests on such a pattern alone, the statement is unknown if it would
+    # otherwise apply (a Deny applies, an Allow does not grant).
+    key = "Action" if "Action" in statement else "NotAction"
+    patterns = as_list(statement[key])
+    plain = any(action_matches(p, action) for p in patterns if not _service_wildcard(p))
+    wild = any(action_matches(p, action) for p in patterns if _service_wildcard(p))
+    ambiguous = not plain and wild
+    if key == "Action" and not plain and not wild:
+        return False
+    if key == "NotAction" and plain:
+        return False
+    if key == "NotAction" and not ambiguous and wild:
         return False
     resource_ok = resource_applies(statement, resource, context, variables=variables,
                                    strict=strict)
     if resource_ok is False:
         return False
-    return k_and(
+    applies = k_and(
         [resource_ok, conditions_hold(statement, context, variables=variables, strict=strict)],
         strict=strict,
     )
+    if ambiguous and applies is True:
+        return None
+    return applies
+
+
+def _service_wildcard(pattern: str) -> bool:
+    return pattern != "*" and any(c in pattern.split(":")[0] for c in "*?")
 
 
 class RefDecision:
@@ -1233,6 +1259,9 @@ def authorize(
     ctx = principal_context(principal)
     ctx.update(normalise_context(context))
     iam = info["kind"] in ("user", "role", "assumed-role", "root", "federated-user")
+    if action.lower() == "sts:getcalleridentity":
+        # STS API reference: no permissions are required; an explicit Deny does not stop it
+        return RefDecision("Allowed")
 
     denies: list[tuple[str, int]] = []
     undecided: list[tuple[str, int]] = []
@@ -1259,6 +1288,8 @@ def authorize(
             if how is None:
                 continue
             applies = statement_applies(statement, action, resource, ctx, variables=variables)
+            if how == "ambiguous" and applies is not False:
+                how, applies = "wildcard", None
             if applies is None:
                 undecided.append((name, index))
             if statement["Effect"] == "Deny" and applies is not False:
@@ -1284,9 +1315,15 @@ def authorize(
     session_ok = info["kind"] != "federated-user"
     identity_side = (bool(identity_allows) or info["kind"] == "root") and boundary_ok \
         and session_ok
-    strict_resource = resource_policy is not None and (
-        resource_kind == "trust" or (resource.split(":")[2:3] == ["kms"] and ":key/" in resource)
+    # a role's trust policy, when given, must grant; and whether given or not, KMS keys and
+    # (for sts:AssumeRole*) roles need their own policy to grant (issue 11)
+    fields = resource.split(":", 5)
+    must_grant = len(fields) == 6 and (
+        (fields[2] == "kms" and fields[5].startswith("key/"))
+        or (fields[2] == "iam" and fields[5].startswith("role/")
+            and action.lower().startswith("sts:assumerole"))
     )
+    strict_resource = (resource_policy is not None and resource_kind == "trust") or must_grant
     via_identity = RefDecision("Allowed", identity_allows, undecided)
     via_resource = RefDecision("Allowed", resource_allows, undecided)
     both = RefDecision("Allowed", identity_allows + resource_allows, undecided)
@@ -1323,8 +1360,26 @@ def statement_principal(
             # "The NotPrincipal element with a Deny effect will always deny any IAM principal
             # that has a permissions boundary policy attached" (Permissions boundaries page).
             return "wildcard"
-        return None if not_principal_excludes(statement["NotPrincipal"], principal) else "wildcard"
+        spec = statement["NotPrincipal"]
+        if spec == {} or (isinstance(spec, dict) and not any(as_list(v) for v in spec.values())):
+            return "ambiguous"  # an empty NotPrincipal (docs/semantics.md)
+        if not_principal_excludes(spec, principal):
+            return None
+        if statement["Effect"] == "Allow" and _names_part_of(spec, principal):
+            return "ambiguous"  # Allow + NotPrincipal naming part of the identity chain
+        return "wildcard"
     return None
+
+
+def _names_part_of(spec: object, principal: str) -> bool:
+    if not isinstance(spec, dict):
+        return False
+    info = principal_info(principal)
+    chain = {info.get("arn"), info.get("role_arn")}
+    if info.get("account"):
+        chain |= {info["account"], f"arn:{info['partition']}:iam::{info['account']}:root"}
+    chain.discard(None)
+    return any(e in chain for e in strings(spec.get("AWS", []), "AWS"))
 
 
 def not_principal_excludes(spec: object, principal: str) -> bool:

@@ -896,3 +896,29 @@ def test_documented_transcripts(page: Path, tmp_path: Path) -> None:
                 assert proc.returncode == code, command
             checked += 1
     assert checked > 0
+
+
+def test_not_definite_answers_exit_3(capsys: Any, tmp_path: Any) -> None:
+    # issue 11: a denial that rests on an evaluation error is not "denied, exit 1"
+    import json
+
+    from drpolicy.cli import EXIT_DENIED, EXIT_NOT_DEFINITE, main
+
+    policy = tmp_path / "ip.json"
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}))
+    args = ["check", "reader", "s3:GetObject", "arn:aws:s3:::b/k", "--policy", str(policy)]
+    assert main([*args, "-c", "aws:SourceIp=not-an-ip"]) == EXIT_NOT_DEFINITE
+    assert "Denied" in capsys.readouterr().out
+    assert main([*args, "-c", "aws:SourceIp=198.51.100.7"]) == EXIT_DENIED
+    assert main([*args, "-c", "aws:SourceIp=203.0.113.7"]) == 0
+
+
+@pytest.mark.parametrize("text", ["[" * 100_000 + "]" * 100_000, '{"k": ' + "1" * 5000 + "}"])
+def test_unreadable_context_json_is_bad_input(text: str, capsys: Any) -> None:
+    from drpolicy.cli import EXIT_BAD_INPUT, main
+
+    assert main(["check", "sagemaker", "s3:GetObject", "*", "--context-json", text]) == EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.startswith("drpolicy: error:") and err.count("\n") == 1

@@ -643,8 +643,9 @@ def test_absent_key(op: str, missing: Any) -> None:
     assert outcome(op + "IfExists", value, missing) is True
     assert outcome("ForAllValues:" + op, value, missing) is True
     assert outcome("ForAnyValue:" + op, value, missing) is False
-    assert outcome("ForAllValues:" + op + "IfExists", value, missing) is True
-    assert outcome("ForAnyValue:" + op + "IfExists", value, missing) is True
+    # a set qualifier with IfExists on a missing key is ambiguous (docs/semantics.md)
+    assert outcome("ForAllValues:" + op + "IfExists", value, missing) == ERROR
+    assert outcome("ForAnyValue:" + op + "IfExists", value, missing) == ERROR
 
 
 @pytest.mark.parametrize("op", NON_NULL)
@@ -678,10 +679,12 @@ def test_null(values: list[Any], request_value: Any, expected: bool) -> None:
 
 @pytest.mark.parametrize("request_value", [ABSENT, [], "x", ["x", "y"]], ids=["missing", "empty", "one", "two"])
 @pytest.mark.parametrize("value", ["true", "false"])
-def test_null_with_qualifiers_is_constant(value: str, request_value: Any) -> None:
-    # Access Analyzer: Null with ForAllValues / ForAnyValue "always return true or false"
-    assert outcome("ForAllValues:Null", [value], request_value) is True
-    assert outcome("ForAnyValue:Null", [value], request_value) is False
+def test_null_with_qualifiers_is_ambiguous(value: str, request_value: Any) -> None:
+    # Access Analyzer says Null with ForAllValues / ForAnyValue "always return true or false";
+    # the condition operators page defines Null as a test for presence: an ambiguous
+    # construct (docs/semantics.md), evaluated fail-closed as an error
+    assert outcome("ForAllValues:Null", [value], request_value) == ERROR
+    assert outcome("ForAnyValue:Null", [value], request_value) == ERROR
 
 
 # ------------------------------------------------------------------------------------------
@@ -743,7 +746,18 @@ MULTI: list[tuple[str, list[str], Any, bool | str]] = [
 
 @pytest.mark.parametrize(("op", "values", "request_value", "expected"), MULTI, ids=_ids(MULTI))
 def test_multi_valued_keys(op: str, values: list[str], request_value: Any, expected: bool | str) -> None:
-    check(op, values, request_value, expected, key="aws:TagKeys")
+    # a key of unknown type: its shape in the request decides
+    check(op, values, request_value, expected, key="ctx:tags")
+
+
+@pytest.mark.parametrize("op", ["StringEquals", "StringLike", "StringNotEquals", "StringEqualsIfExists"])
+@pytest.mark.parametrize("request_value", ["a", ["a"], ["a", "b"]])
+def test_plain_operator_on_a_multivalued_key_is_ambiguous(op: str, request_value: Any) -> None:
+    # aws:TagKeys and aws:CalledVia are ArrayOfString in AWS's authorization data: a plain
+    # operator on them is ambiguous whatever the request's shape (issue 11, item 5)
+    for key in ("aws:TagKeys", "aws:CalledVia"):
+        assert outcome(op, ["*" if "Like" in op else "a"], request_value, key=key) == ERROR
+    assert outcome(op, ["a"], ABSENT, key="aws:TagKeys") is (op == "StringNotEquals" or "IfExists" in op)
 
 
 def test_for_all_values_allows_a_request_without_tags() -> None:
@@ -778,10 +792,11 @@ def test_for_all_values_allows_a_request_without_tags() -> None:
 def test_empty_policy_value_list(op: str, absent: bool, present: bool) -> None:
     assert outcome(op, [], ABSENT) is absent
     assert outcome(op, [], []) is absent
-    assert outcome(op, [], "x") is present
-    assert outcome(op, [], ["x", "y"]) is present
+    # an empty value list for a present key is ambiguous: never an inert Deny (issue 11)
+    assert outcome(op, [], "x") == ERROR
+    assert outcome(op, [], ["x", "y"]) == ERROR
     end_to_end(op, [], ABSENT, absent)
-    end_to_end(op, [], "1", present)
+    end_to_end(op, [], "1", ERROR)
 
 
 # ------------------------------------------------------------------------------------------

@@ -208,8 +208,9 @@ ASSUME = policy(allow("sts:AssumeRole", TARGET))
 @pytest.mark.parametrize(
     ("caller", "kwargs", "decision", "decided_by"),
     [
-        # no trust policy given: the question is about the caller's side only (decision 7)
-        (USER, dict(identity_policies=[ASSUME]), "Allowed", "identity"),
+        # no trust policy given: a role's trust policy must grant AssumeRole, so identity
+        # policies alone never suffice (issue 11: the resource-policy-required table)
+        (USER, dict(identity_policies=[ASSUME]), "ImplicitlyDenied", "trust"),
         (USER, dict(identity_policies=[ASSUME], resource_policy=_trust({"AWS": OTHER})), "ImplicitlyDenied", "trust"),
         (USER, dict(resource_policy=_trust({"AWS": USER})), "Allowed", "trust"),
         (USER, dict(resource_policy=_trust({"AWS": USER}), permission_boundary=BOUNDARY_OTHER),
@@ -508,3 +509,129 @@ def test_shared_compiled_policies_never_lose_a_deny() -> None:
     d = drpolicy.authorize(alice, "s3:ListBucket", "*", identity_policies=[allow, deny])
     assert d.decision == "ExplicitlyDenied"
     assert [str(r) for r in d.reasons] == ["identity:deny: Statement[0]"]
+
+
+KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "decision", "decided_by"),
+    [
+        # AWS KMS: "Unless the key policy explicitly allows it, you cannot use IAM policies to
+        # allow access to a KMS key"
+        (dict(), "ImplicitlyDenied", "resource"),
+        (dict(resource_policy=policy({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                                      "Action": "kms:*", "Resource": "*"})), "Allowed", "identity"),
+        (dict(resource_policy=policy({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:user/bob"},
+                                      "Action": "kms:*", "Resource": "*"})), "ImplicitlyDenied", "resource"),
+    ],
+)
+def test_kms_keys_need_their_key_policy(kwargs: dict[str, Any], decision: str, decided_by: str) -> None:
+    d = drpolicy.authorize(
+        "arn:aws:iam::111122223333:user/alice", "kms:Decrypt", KMS_KEY,
+        identity_policies=[policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*"})], **kwargs,
+    )
+    assert (d.decision, d.decided_by) == (decision, decided_by)
+
+
+def test_kms_aliases_are_not_keys() -> None:
+    alias = "arn:aws:kms:us-east-1:111122223333:alias/app"
+    d = drpolicy.authorize(
+        "arn:aws:iam::111122223333:user/alice", "kms:DescribeKey", alias,
+        identity_policies=[policy({"Effect": "Allow", "Action": "kms:*", "Resource": "*"})],
+    )
+    assert d.allowed
+
+
+DENY_ALL = policy({"Effect": "Deny", "Action": "*", "Resource": "*"})
+
+
+@pytest.mark.parametrize("action", ["sts:GetCallerIdentity", "STS:getcalleridentity"])
+def test_get_caller_identity_is_always_allowed(action: str) -> None:
+    # STS API reference: no permissions are required, and an explicit Deny does not stop it
+    alice = "arn:aws:iam::111122223333:user/alice"
+    for kwargs in (dict(), dict(identity_policies=[DENY_ALL]), dict(session_policy=DENY_ALL),
+                   dict(scps=[[DENY_ALL]]), dict(permission_boundary=DENY_ALL)):
+        d = drpolicy.authorize(alice, action, "*", **kwargs)  # type: ignore[arg-type]
+        assert d.decision == "Allowed" and d.decided_by is None and d.reasons == ()
+    role = Role.from_policies("r", {"deny": DENY_ALL}, permission_boundary=DENY_ALL)
+    assert role.is_allowed(action, "*")
+    assert role.evaluate(action, "*").allowed
+    assert drpolicy.explain(role, action, "*").decision.allowed
+
+
+@pytest.mark.parametrize("action", ["s3:GetObject ", " s3:GetObject", "s3:Get Object", "s3:GetObject\n",
+                                    "s3:Get\tObject", "s3:*", "s3:Get?bject", "s3", "s3:a:b"])
+def test_request_actions_are_validated(action: str) -> None:
+    role = Role.from_policies("r", {"p": policy({"Effect": "Allow", "Action": "*", "Resource": "*"},
+                                                {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"})})
+    with pytest.raises(RequestError):
+        role.is_allowed(action, "*")
+    with pytest.raises(RequestError):
+        drpolicy.authorize("arn:aws:iam::111122223333:user/alice", action, "*")
+
+
+ALLOW_ALL = policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
+
+
+@pytest.mark.parametrize(
+    ("statements", "allowed", "ambiguous"),
+    [
+        # an Allow never grants through a wildcard in a service prefix
+        ([{"Effect": "Allow", "Action": "*:GetObject", "Resource": "*"}], False, True),
+        ([{"Effect": "Allow", "Action": "s3*:Get*", "Resource": "*"}], False, True),
+        # ...unless another pattern of the statement matches plainly
+        ([{"Effect": "Allow", "Action": ["*:GetObject", "s3:GetObject"], "Resource": "*"}], True, False),
+        # a Deny applies through it
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "Action": "s3*:*", "Resource": "*"}], False, True),
+        # a Deny whose NotAction excludes the action only through it applies too
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "NotAction": "s3*:*", "Resource": "*"}], False, True),
+        ([{"Effect": "Allow", "Action": "*", "Resource": "*"},
+          {"Effect": "Deny", "NotAction": ["s3*:*", "s3:GetObject"], "Resource": "*"}], True, False),
+    ],
+)
+def test_service_prefix_wildcards_are_ambiguous(
+    statements: list[dict[str, Any]], allowed: bool, ambiguous: bool
+) -> None:
+    role = Role.from_policies("r", {"p": policy(*statements)})
+    d = role.evaluate("s3:GetObject", "arn:aws:s3:::b/k")
+    assert role.is_allowed("s3:GetObject", "arn:aws:s3:::b/k") is allowed is d.allowed
+    assert bool(d.ambiguities) is ambiguous
+    a = drpolicy.authorize("arn:aws:iam::123456789012:user/alice", "s3:GetObject", "arn:aws:s3:::b/k",
+                           identity_policies=[policy(*statements)], resource_policy=policy(
+                               {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+                                "Action": "s3:ListBucket", "Resource": "*"}))
+    assert a.allowed is allowed and bool(a.ambiguities) is ambiguous
+
+
+ALICE = "arn:aws:iam::111122223333:user/alice"
+
+
+@pytest.mark.parametrize(
+    ("effect", "not_principal", "allowed", "ambiguous"),
+    [
+        # Allow + NotPrincipal naming the user but not its account: ambiguous, no grant
+        ("Allow", {"AWS": ALICE}, False, True),
+        ("Allow", {"AWS": "111122223333"}, False, True),
+        # naming nobody in the caller's chain: the Allow applies ("everyone except")
+        ("Allow", {"AWS": "arn:aws:iam::444455556666:user/bob"}, True, False),
+        # naming the whole chain: excluded
+        ("Allow", {"AWS": [ALICE, "arn:aws:iam::111122223333:root"]}, False, False),
+        # an empty NotPrincipal: ambiguous either way
+        ("Allow", {}, False, True),
+        ("Deny", {}, False, True),
+    ],
+)
+def test_not_principal_ambiguities(
+    effect: str, not_principal: dict[str, Any], allowed: bool, ambiguous: bool
+) -> None:
+    statements = [{"Effect": effect, "NotPrincipal": not_principal, "Action": "s3:GetObject",
+                   "Resource": "arn:aws:s3:::b/*"}]
+    if effect == "Deny":
+        statements.append({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                           "Resource": "arn:aws:s3:::b/*"})
+    d = drpolicy.authorize(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", resource_policy=policy(*statements))
+    assert d.allowed is allowed
+    assert bool(d.ambiguities) is ambiguous

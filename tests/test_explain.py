@@ -864,3 +864,27 @@ def test_trace_follows_the_strict_error_rules_and_empty_not_lists() -> None:
         assert e.statements[deny_index].outcome == outcome
         assert not e.statements[2].applies  # empty NotAction
         assert not e.statements[4].applies  # empty NotResource
+
+
+def test_root_cannot_assume_roles_is_the_reason() -> None:
+    # issue 11, item 6: the trust policy allows; the real reason is STS's rule
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                      "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]}
+    target = drpolicy.Role.from_policies("Target", [], trust_policy=trust)
+    from drpolicy.explain import explain_authorization
+
+    e = explain_authorization("arn:aws:iam::123456789012:root", "sts:AssumeRole", target.arn,
+                              resource_policy=trust)
+    assert not e.decision.allowed
+    assert e.reason is not None and "root user cannot assume roles" in e.reason
+    text = e.render()
+    assert "root user cannot assume roles" in text and "decided by the trust policy" not in text
+
+
+def test_service_prefix_wildcards_are_explained_as_ambiguous() -> None:
+    role = drpolicy.Role.from_policies("w", {"p": {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Wild", "Effect": "Allow", "Action": "*:GetObject", "Resource": "*"}]}})
+    e = drpolicy.explain(role, "s3:GetObject", "arn:aws:s3:::b/k")
+    (s,) = [s for s in e.statements if s.ref.sid == "Wild"]
+    assert not e.decision.allowed and s.outcome == "error" and not s.applies
+    assert "service prefix" in (s.error or "")

@@ -453,3 +453,24 @@ def test_docs_code_blocks_run(pytester: pytest.Pytester, monkeypatch: pytest.Mon
     assert "to be denied for AWSDeepRacerSageMakerAccessRole, but it is Allowed" in out
     assert "identity:AWSDeepRacerSageMakerAccessRolePolicy: Statement[6]" in out
     assert os.path.basename(DOC) == "testing.md"
+
+
+def test_a_fail_closed_answer_fails_the_assertion_unless_accepted() -> None:
+    # issue 11: a denial that rests on an evaluation error is not a definite answer
+    import drpolicy
+    from drpolicy.testing import assert_denied
+
+    role = drpolicy.Role.from_policies("ip", {"p": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]}})
+    # strict (the default) already refuses the mistyped value before evaluating...
+    with pytest.raises(AssertionError, match="is not of type IPAddress"):
+        assert_denied(role, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "not-an-ip"})
+    # ...and without the catalog check the fail-closed answer is refused as not definite
+    with pytest.raises(AssertionError, match="not definite"):
+        assert_denied(role, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "not-an-ip"},
+                      strict=False)
+    d = assert_denied(role, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "not-an-ip"},
+                      strict=False, allow_indefinite=True)
+    assert not d.definite
+    assert_denied(role, "s3:GetObject", "arn:aws:s3:::b/k", {"aws:SourceIp": "198.51.100.1"})

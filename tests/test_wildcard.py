@@ -42,7 +42,10 @@ def arn_pattern(source: str, *, variables: bool = True) -> ArnPattern:
         ("a?", "a."),
         ("*", ".*"),
         ("a**b", "a.*b"),  # consecutive stars collapse
-        ("a*?*b", "a.*..*b"),
+        ("a*?*b", "a(?>.*?.).*b"),  # a middle piece is found once, leftmost, atomically
+        ("*a*b*", "(?>.*?a).*b.*"),
+        ("*a*b", "(?>.*?a).*b"),
+        ("*a*", ".*a.*"),
         ("a.b", re.escape("a.b")),
         ("(x)+[y]|{z}^$\\", re.escape("(x)+[y]|{z}^$\\")),
     ],
@@ -134,8 +137,15 @@ def test_action_pattern_table(pattern: str, yes: list[str], no: list[str]) -> No
     # the same answers through a role, with the request spelled in mixed case
     role = drpolicy.Role.from_policies("r", [{"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": pattern, "Resource": "*"}]}])
+    service_wildcard = compiled.lowered != "*" and ("*" in compiled.service or "?" in compiled.service)
     for action in yes:
-        assert role.is_allowed(action, "*"), action
+        if service_wildcard:
+            # a wildcard in a service prefix is ambiguous: the Allow does not grant, the
+            # decision says so (docs/semantics.md)
+            d = role.evaluate(action, "*")
+            assert not d.allowed and d.ambiguities, action
+        else:
+            assert role.is_allowed(action, "*"), action
     for action in no:
         assert not role.is_allowed(action, "*"), action
 
@@ -548,3 +558,91 @@ def test_template_keys_are_case_insensitive_through_a_role() -> None:
 )
 def test_failed_segment(pattern: str, value: str, segment: str | None) -> None:
     assert arn_pattern(pattern).failed_segment(value) == segment
+
+
+# ------------------------------------------------------------------------------------------
+# Linear-time matching: patterns an attacker can write (bucket policies, key names) must not
+# make the regex engine backtrack (issue 10). Generous bounds: a backtracking matcher takes
+# seconds to hours on these inputs, a linear one well under a millisecond.
+# ------------------------------------------------------------------------------------------
+
+_BOUND_S = 0.2
+
+
+def _timed(call: Any) -> tuple[float, Any]:
+    import time
+
+    t0 = time.perf_counter()
+    result = call()
+    return time.perf_counter() - t0, result
+
+
+@pytest.mark.parametrize(
+    ("pattern", "value"),
+    [
+        ("arn:aws:s3:::bucket/a*a*a*a*b", "arn:aws:s3:::bucket/" + "a" * 1024),
+        ("arn:aws:s3:::bucket/*/*/*/*.csv", "arn:aws:s3:::bucket/" + "a/" * 500 + "a"),
+        ("arn:aws:s3:::bucket/*a*a*a*a*a*a*a*a*b", "arn:aws:s3:::bucket/" + "a" * 10_000),
+        ("arn:aws:s3:::b/*?*?*?*?*?*x", "arn:aws:s3:::b/" + "y" * 10_000),
+        ("arn:aws:*a*a*a*a*b:::x", "arn:aws:" + "a" * 10_000 + ":::x"),
+        ("arn:aws:s3:*a*a*a*a*b*:*:x*y*x*y*z", "arn:aws:s3:" + "a" * 5000 + ":1:" + "xy" * 2500),
+    ],
+)
+def test_adversarial_resource_patterns_are_linear(pattern: str, value: str) -> None:
+    compiled = arn_pattern(pattern, variables=False)
+    elapsed, hit = _timed(lambda: compiled.match(value, {}))
+    assert hit is False
+    assert elapsed < _BOUND_S
+
+
+@pytest.mark.parametrize(
+    ("glob", "value", "expected"),
+    [
+        ("a*a*a*a*a*b", "a" * 200, False),
+        ("a*a*a*a*a*b", "a" * 10_000, False),
+        ("*a*a*a*a*a*a*a*a*a*a*", "a" * 9 + "b" * 10_000, False),
+        ("*a*a*a*a*a*a*a*a*a*a*", "b" * 10_000 + "a" * 10, True),
+        ("*ab*ab*ab*ab*c", "ab" * 5000, False),
+        ("*?a*?a*?a*?a*?b", "a" * 10_000, False),
+    ],
+)
+def test_adversarial_globs_are_linear(glob: str, value: str, expected: bool) -> None:
+    regex = compile_glob(glob)
+    elapsed, hit = _timed(lambda: regex.fullmatch(value) is not None)
+    assert hit is expected
+    assert elapsed < _BOUND_S
+
+
+def test_adversarial_patterns_through_every_element() -> None:
+    """Action, NotAction, Resource, NotResource, StringLike, StringNotLike, ArnLike and
+    ArnNotLike, through the public entry points, on 10,000-character inputs."""
+    evil = "a*a*a*a*a*a*a*a*b"
+    key = "a" * 10_000
+    resource = f"arn:aws:s3:::bucket/{key}"
+    policy = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": f"s3:{evil}", "Resource": "*"},
+        {"Effect": "Allow", "NotAction": f"s3:{evil}", "Resource": f"arn:aws:s3:::bucket/{evil}"},
+        {"Effect": "Deny", "Action": "s3:*", "NotResource": f"arn:aws:s3:::bucket/{evil}",
+         "Condition": {"StringLike": {"s3:prefix": evil}}},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+         "Condition": {"StringNotLike": {"s3:prefix": evil},
+                       "ArnLike": {"aws:SourceArn": f"arn:aws:s3:::{evil}"}}},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+         "Condition": {"ArnNotLike": {"aws:SourceArn": f"arn:aws:s3:::{evil}"}}},
+    ]}
+    context = {"s3:prefix": key, "aws:SourceArn": f"arn:aws:s3:::{key}"}
+    action = "s3:" + "a" * 10_000
+    role = drpolicy.Role.from_policies("evil", {"p": policy})
+    for call in (
+        lambda: role.is_allowed(action, resource, context),
+        lambda: role.evaluate(action, resource, context),
+        lambda: drpolicy.explain(role, action, resource, context),
+        lambda: drpolicy.authorize(
+            "arn:aws:iam::123456789012:user/alice", action, resource, context=context,
+            identity_policies=[policy], resource_policy={"Statement": [{
+                "Effect": "Allow", "Principal": "*", "Action": "s3:*",
+                "Resource": f"arn:aws:s3:::bucket/{evil}"}]},
+        ),
+    ):
+        elapsed, _ = _timed(call)
+        assert elapsed < _BOUND_S * 5  # several matches per call

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import functools
+import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from drpolicy._cache import DecisionCache, freeze_context
+from drpolicy._cache import BoundedMemo, DecisionCache, freeze_context
 from drpolicy.catalog import load_role
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     CompiledPolicy,
+    CtxArg,
+    LazyContext,
     PolicyIndex,
     PolicySets,
+    check_action,
+    check_context,
     check_resource,
     compile_policy,
     decide,
-    normalise_context,
+    decide_identity,
+    resource_policy_required,
+)
+from drpolicy.evaluator import (
+    caller_of as _caller,
 )
 from drpolicy.model import Decision, Policy, PolicyType
 from drpolicy.principals import Principal
@@ -95,6 +103,9 @@ def is_allowed(
     ...            context={"iam:PassedToService": "robomaker.amazonaws.com"})
     False
     """
+    data = decision_cache._data
+    if not decision_cache._maxsize:
+        return bool(_subject(role).is_allowed(action, resource, context))
     try:
         # (role, action, resource, *context items): cheap to build and hash; a list value
         # makes it unhashable, and then freeze_context turns lists into tuples
@@ -102,19 +113,23 @@ def is_allowed(
             role, action, resource, *context.items()
         )
         try:
-            hit = decision_cache.get(key)
+            hit = data.get(key)
         except TypeError:
             key = (role, action, resource, freeze_context(context))  # type: ignore[arg-type]
-            hit = decision_cache.get(key)
+            hit = data.get(key)
     except (TypeError, AttributeError):  # unhashable input: let validation report it
         key = hit = None
     if hit is not None:
         return hit
-    answer: bool = _subject(role).is_allowed(action, resource, context)
+    subject = role if type(role) is Role else _subject(role)
+    answer: bool = subject.is_allowed(action, resource, context)
     if key is not None and (context is None or _only_strings(context)):
         # INVARIANT: only string-valued contexts are cached: `1 == True` hash alike but mean
         # "1" and "true", so a key with other values could answer for the wrong request
-        decision_cache.put(key, answer)
+        if len(data) >= decision_cache._maxsize:
+            decision_cache.put(key, answer)  # evicts
+        else:
+            data[key] = answer
     return answer
 
 
@@ -169,7 +184,8 @@ def can_assume(
     False
     """
     r = role if isinstance(role, Role) else load_role(role)
-    identity = _index(identity_policies, "identity") if identity_policies else None
+    sources = [] if identity_policies is None else _policies(identity_policies, "identity_policies")
+    identity = _index(sources, "identity") if sources else None
     return r.assume_decision(principal, context, identity_policies=identity).allowed
 
 
@@ -223,54 +239,172 @@ def authorize(
     >>> d.decision, d.decided_by
     ('Allowed', 'resource')
     """
-    caller = Principal.parse(principal)
+    caller, base = _caller(principal)
+    check_action(action)
     check_resource(resource)
-    ctx = caller.context()
-    ctx.update(normalise_context(context))
+    ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
+    identity = [] if identity_policies is None else _policies(identity_policies, "identity_policies")
+    if resource_account is None:
+        if resource != "*":
+            resource_account = resource.split(":", 5)[4] or None
+    elif not isinstance(resource_account, str):
+        raise RequestError(
+            f"`resource_account` must be a string, not {type(resource_account).__name__}"
+        )
+    no_scps = type(scps) is tuple and not scps
+    no_rcps = type(rcps) is tuple and not rcps
+    identity_index = _index(identity, "identity") if identity else None
+    boundary = (
+        None if permission_boundary is None
+        else _index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
+    )
+    if (
+        identity_index is not None
+        and resource_policy is None and session_policy is None and no_scps and no_rcps
+        and (resource_account is None or resource_account == caller.account)
+        and not resource_policy_required(action, resource)
+    ):
+        # only the caller's side, in its own account: the identity/boundary path
+        return decide_identity(
+            identity_index, boundary, caller, action, resource, ctx,
+            simple=caller.kind in ("user", "role", "assumed-role"),
+        )
     is_role = resource.startswith("arn:") and ":iam::" in resource and ":role/" in resource
     resource_type: PolicyType = "trust" if is_role else "resource"
     sets = PolicySets(
-        identity=_index(identity_policies, "identity") if identity_policies else None,
-        resource=_index([resource_policy], resource_type) if resource_policy is not None else None,
+        identity=identity_index,
+        resource=_index([_one(resource_policy, "resource_policy")], resource_type)
+        if resource_policy is not None else None,
         resource_type=resource_type,
-        boundary=_index([permission_boundary], "permission_boundary")
-        if permission_boundary is not None else None,
-        session=_index([session_policy], "session") if session_policy is not None else None,
-        scps=tuple(_index(_level(level, "scps"), "scp") for level in scps),
-        rcps=tuple(_index(_level(level, "rcps"), "rcp") for level in rcps),
+        boundary=boundary,
+        session=_index([_one(session_policy, "session_policy")], "session")
+        if session_policy is not None else None,
+        scps=() if no_scps else tuple(
+            _index(_level(level, "scps"), "scp") for level in _levels(scps, "scps")
+        ),
+        rcps=() if no_rcps else tuple(
+            _index(_level(level, "rcps"), "rcp") for level in _levels(rcps, "rcps")
+        ),
     )
-    if resource_account is None and resource != "*":
-        resource_account = resource.split(":", 5)[4] or None
     return decide(sets, caller, action, resource, ctx, resource_account=resource_account)
 
 
-def _level(level: Any, what: str) -> Sequence[Any]:
-    if isinstance(level, (str, bytes, Mapping, Policy, CompiledPolicy)):
+def _context_arg(
+    base: dict[str, tuple[str, ...]], context: object, what: str
+) -> CtxArg:
+    """The request context over ``base``: validated now, normalised only if a condition reads
+    it."""
+    if not isinstance(context, Mapping):
+        raise RequestError(f"`{what}` must be a mapping, not {type(context).__name__}")
+    if not context:
+        return base
+    check_context(context)
+    return LazyContext(base, context)
+
+
+_POLICY_TYPES = (Policy, CompiledPolicy, str, bytes, dict, Mapping)
+
+
+def _one(source: object, what: str) -> Any:
+    """Check that ``source`` is one policy document.
+
+    Raises:
+        RequestError: it is not JSON text, bytes, a mapping or a parsed/compiled policy.
+    """
+    if not isinstance(source, _POLICY_TYPES):
+        raise RequestError(
+            f"`{what}` must be a policy (JSON text, bytes, a mapping, a Policy or a"
+            f" CompiledPolicy), not {type(source).__name__}"
+        )
+    return source
+
+
+def _policies(sources: object, what: str) -> list[Any]:
+    """Check that ``sources`` is a sequence of policy documents.
+
+    Raises:
+        RequestError: a single document, a non-sequence, or an entry that is not a policy.
+    """
+    if type(sources) is not tuple and type(sources) is not list and (
+        isinstance(sources, _POLICY_TYPES) or not isinstance(sources, Sequence)
+    ):
+        raise RequestError(
+            f"`{what}` is a sequence of policies, not {type(sources).__name__}"
+            + ("; wrap a single policy as [policy]" if isinstance(sources, _POLICY_TYPES) else "")
+        )
+    for i, source in enumerate(sources):
+        if not isinstance(source, _POLICY_TYPES):
+            _one(source, f"{what}[{i}]")
+    return sources if type(sources) is list else list(sources)
+
+
+def _levels(levels: object, what: str) -> Sequence[Any]:
+    if levels == ():
+        return ()
+    if isinstance(levels, _POLICY_TYPES) or not isinstance(levels, (list, tuple, Sequence)):
+        raise RequestError(
+            f"`{what}` is a sequence of levels (root first), each a sequence of policies,"
+            f" not {type(levels).__name__}"
+        )
+    return levels
+
+
+def _level(level: Any, what: str) -> list[Any]:
+    if isinstance(level, _POLICY_TYPES):
         raise RequestError(
             f"`{what}` is a sequence of levels (root first), each a sequence of policies;"
             f" wrap a single policy as [[policy]]"
         )
+    if not isinstance(level, (list, tuple, Sequence)):
+        raise RequestError(
+            f"each level of `{what}` is a sequence of policies, not {type(level).__name__}"
+        )
+    for i, source in enumerate(level):
+        if not isinstance(source, _POLICY_TYPES):
+            _one(source, f"{what} level entry {i}")
     return list(level)
 
 
 def _index(sources: Sequence[Any], policy_type: PolicyType) -> PolicyIndex:
-    compiled = tuple(_compile(s, policy_type, i) for i, s in enumerate(sources))
-    return _index_of(compiled, policy_type)
+    compiled = tuple([_compile(s, policy_type, i) for i, s in enumerate(sources)])
+    index = _indexes.get((compiled, policy_type))
+    if index is None:
+        index = _indexes.put((compiled, policy_type), PolicyIndex(compiled, policy_type))
+    return index
 
 
-@functools.lru_cache(maxsize=256)
-def _index_of(compiled: tuple[CompiledPolicy, ...], policy_type: PolicyType) -> PolicyIndex:
-    return PolicyIndex(compiled, policy_type)
+# Compiled policies are hashed by identity, so this key costs a tuple of pointers.
+_indexes: BoundedMemo[PolicyIndex] = BoundedMemo(256)
+# (id(source), policy type, position) -> (source, snapshot or None, compiled)
+_by_identity: dict[tuple[int, str, int], tuple[object, object, CompiledPolicy]] = {}
+_by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
+_MEMO_LIMIT = 1024
 
 
 def _compile(source: Any, policy_type: PolicyType, position: int) -> CompiledPolicy:
+    """Compile a policy for ``authorize``, remembering the result (bounded): by identity for
+    every object, and also by value for JSON text. A mapping is reused only while it still
+    equals the deep copy taken when it was compiled, so a dict edited between two calls is
+    compiled again; parsed policies and text are immutable."""
+    key = (id(source), policy_type, position)
+    entry = _by_identity.get(key)
+    if entry is not None and entry[0] is source and (entry[1] is None or entry[1] == source):
+        return entry[2]
     name = None if isinstance(source, (Policy, CompiledPolicy)) else f"{policy_type}-{position}"
-    try:
-        return _compile_cached(source, policy_type, name)
-    except TypeError:  # an unhashable mapping: compile it afresh
-        return compile_policy(source, policy_type, name=name)
-
-
-@functools.lru_cache(maxsize=1024)
-def _compile_cached(source: Any, policy_type: PolicyType, name: str | None) -> CompiledPolicy:
-    return compile_policy(source, policy_type, name=name)
+    snapshot: object = None
+    if isinstance(source, (str, bytes)):
+        text_key = (source, policy_type, name)
+        compiled = _by_text.get(text_key)
+        if compiled is None:
+            compiled = _by_text.put(text_key, compile_policy(source, policy_type, name=name))
+    else:
+        compiled = compile_policy(source, policy_type, name=name)
+        if not isinstance(source, (Policy, CompiledPolicy)):
+            try:
+                snapshot = copy.deepcopy(source)
+            except Exception:  # noqa: BLE001 - an object that cannot be copied is not memoised
+                return compiled
+    if len(_by_identity) >= _MEMO_LIMIT:
+        _by_identity.clear()
+    _by_identity[key] = (source, snapshot, compiled)
+    return compiled

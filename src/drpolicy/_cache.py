@@ -8,9 +8,11 @@ so a cached answer can never go stale. When full, the oldest half is dropped.
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-__all__ = ["DecisionCache", "freeze_context"]
+_T = TypeVar("_T")
+
+__all__ = ["BoundedMemo", "DecisionCache", "freeze_context"]
 
 
 class DecisionCache:
@@ -66,3 +68,33 @@ def freeze_context(context: Mapping[str, Any]) -> Hashable:
     return ("__frozen__",) + tuple(
         (k, ("__list__", tuple(v)) if isinstance(v, list) else v) for k, v in context.items()
     )
+
+
+class BoundedMemo(Generic[_T]):
+    """A dict memo that forgets everything when it reaches ``limit`` entries (so a stream of
+    distinct keys costs bounded memory and no bookkeeping per hit)."""
+
+    __slots__ = ("_data", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self._data: dict[Hashable, _T] = {}
+        self.limit = limit
+
+    def get(self, key: Hashable) -> _T | None:
+        """The remembered value, or ``None``."""
+        return self._data.get(key)
+
+    def put(self, key: Hashable, value: _T) -> _T:
+        """Remember ``value``; return it."""
+        data = self._data
+        if len(data) >= self.limit:
+            data.clear()
+        data[key] = value
+        return value
+
+    def clear(self) -> None:
+        """Forget everything."""
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)

@@ -225,8 +225,8 @@ def _context_key(
             out.append(
                 RequestFinding(
                     "context-value-type",
-                    f"context value `{item}` of `{key}` is not a {base} (the key's type is"
-                    f" `{ktype}`)",
+                    f"context value `{item}` of `{key}` is not of type {base} (the key's type"
+                    f" is `{ktype}`)",
                 )
             )
             return

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from typing import Final, Literal
 
@@ -36,6 +37,7 @@ __all__ = [
     "PatternError",
     "compile_arn_pattern",
     "compile_glob",
+    "glob_parts_to_regex",
     "glob_to_regex",
 ]
 
@@ -56,22 +58,76 @@ class PatternError(ValueError):
 
 _WILDCARDS: Final = re.compile(r"(\*+|\?)")
 
+# Atomic groups arrived in Python 3.11; before that a tempered token gives the same guarantee.
+_ATOMIC: Final = sys.version_info >= (3, 11)
+
+
+def glob_parts_to_regex(
+    parts: Iterable[tuple[bool, str]], *, star: str = ".*", qmark: str = "."
+) -> str:
+    """Translate a glob given as ``(is_glob, text)`` parts into regex source that cannot
+    backtrack: matching costs at most O(len(text) x len(pattern)) for any input.
+
+    Glob parts give ``*`` and ``?`` their wildcard meaning; the other parts (escapes,
+    substituted variable values) are literal. ``star`` must be a single-character class
+    followed by ``*`` (``.*`` or ``[^:]*``).
+
+    The pattern is cut at its runs of ``*`` into pieces of fixed length ``P0*P1*...*Pk``. ``P0``
+    is anchored where the match starts and ``Pk`` where it ends; every middle piece is found at
+    its leftmost occurrence and the match never reconsiders it (an atomic group, or a tempered
+    token on Python 3.10). Taking the leftmost occurrence of each middle piece is what the
+    classic greedy glob algorithm does, and it is complete: if any placement of the pieces
+    matches, the leftmost one leaves the most room for the rest. So ``a*a*a*a*b`` against a
+    long run of ``a`` fails in linear time instead of trying every placement.
+    """
+    pieces: list[list[str]] = [[]]
+    for is_glob, text in parts:
+        if not is_glob:
+            if text:
+                pieces[-1].append(re.escape(text))
+            continue
+        for i, token in enumerate(_WILDCARDS.split(text)):
+            if i % 2 == 0:
+                if token:
+                    pieces[-1].append(re.escape(token))
+            elif token[0] == "?":
+                pieces[-1].append(qmark)
+            # INVARIANT: a run of stars (also across parts) is one star: a new piece starts
+            # only after a non-empty one, so no two star tokens are ever adjacent.
+            elif pieces[-1] or len(pieces) == 1:
+                pieces.append([])
+    if len(pieces) == 1:
+        return "".join(pieces[0])
+    any_char = star[:-1]
+    out = ["".join(pieces[0])]
+    last = len(pieces) - 3  # index of the last middle piece
+    for i, middle in enumerate(pieces[1:-1]):
+        piece = "".join(middle)
+        if i == last and not pieces[-1]:
+            # the last middle piece before a trailing star: once it is found, the trailing
+            # star matches whatever is left, so nothing can backtrack into it
+            out.append(star + piece)
+        elif _ATOMIC:
+            out.append(f"(?>{star}?{piece})")
+        else:  # pragma: no cover - Python 3.10
+            out.append(f"(?:(?!{piece}){any_char})*{piece}")
+    out.append(star + "".join(pieces[-1]))
+    return "".join(out)
+
 
 @functools.lru_cache(maxsize=16384)
 def glob_to_regex(glob: str, *, star: str = ".*", qmark: str = ".") -> str:
     """Translate an IAM glob to regex source: ``*`` and ``?`` become ``star``/``qmark``,
-    everything else is escaped."""
-    if "*" not in glob and "?" not in glob:
-        return re.escape(glob)
-    out: list[str] = []
-    # INVARIANT: a run of `*` is one token, so consecutive stars collapse to one `star`,
-    # which keeps the regexes free of nested quantifiers.
-    for i, part in enumerate(_WILDCARDS.split(glob)):
-        if i % 2:
-            out.append(star if part[0] == "*" else qmark)
-        elif part:
-            out.append(re.escape(part))
-    return "".join(out)
+    everything else is escaped; the result cannot backtrack (see
+    :func:`glob_parts_to_regex`)."""
+    if "?" not in glob:
+        stars = glob.count("*")
+        if stars == 0:
+            return re.escape(glob)
+        if stars == 1:  # the usual shape, `head*tail`: nothing can backtrack
+            head, _, tail = glob.partition("*")
+            return re.escape(head) + star + re.escape(tail)
+    return glob_parts_to_regex(((True, glob),), star=star, qmark=qmark)
 
 
 def has_wildcard(text: str) -> bool:
@@ -131,9 +187,19 @@ class ActionPattern(_LazyRegex):
     name: str
     regex_source: str | None
     _compiled: re.Pattern[str] | None = attrs.field(default=None, eq=False, repr=False)
+    # `head*tail` with a single star and no `?` (the usual shape): matched without a regex
+    _star: tuple[str, str] | None = attrs.field(default=None, eq=False, repr=False)
 
     def matches(self, action_lower: str) -> bool:
         """Whether this pattern matches an already lower-cased action."""
+        star = self._star
+        if star is not None:
+            head, tail = star
+            return (
+                len(action_lower) >= len(head) + len(tail)
+                and action_lower.startswith(head)
+                and action_lower.endswith(tail)
+            )
         regex = self.regex
         if regex is None:
             return action_lower == self.lowered
@@ -165,7 +231,11 @@ def compile_action_pattern(source: str) -> ActionPattern:
     regex = (
         glob_to_regex(service, star="[^:]*", qmark="[^:]") + ":" + glob_to_regex(name)
     )
-    return ActionPattern(source, lowered, service, name, regex)
+    star = None
+    if not has_wildcard(service) and "?" not in name and name.count("*") == 1:
+        head, _, tail = name.partition("*")
+        star = (f"{service}:{head}", tail)
+    return ActionPattern(source, lowered, service, name, regex, None, star)
 
 
 @attrs.frozen(slots=True)
@@ -252,19 +322,20 @@ class ArnPattern(_LazyRegex):
             regex = self.regex
             assert regex is not None
             return regex.fullmatch(value) is not None
-        parts = [self.head]
+        parts: list[tuple[bool, str]] = []
         for part in self.template:
             if isinstance(part, Text):
-                parts.append(glob_to_regex(part.text))
+                parts.append((True, part.text))
             elif isinstance(part, Lit):
-                parts.append(re.escape(part.text))
+                parts.append((False, part.text))
             else:
                 resolved = resolve(part, context)
                 if resolved is UNRESOLVED:
                     return None
                 assert isinstance(resolved, str)
-                parts.append(re.escape(resolved))  # substituted values are literal
-        return _compile_source("".join(parts)).fullmatch(value) is not None
+                parts.append((False, resolved))  # substituted values are literal
+        regex = _compile_source(self.head + glob_parts_to_regex(parts))
+        return regex.fullmatch(value) is not None
 
     def failed_segment(self, value: str) -> str | None:
         """For explanations: the first segment of ``value`` this pattern rejects (``None`` if
@@ -333,10 +404,8 @@ def compile_arn_pattern(
             literal = _literal_prefix(head_literal + lead)
             return ArnPattern(source, "template", literal, None, segments, head, template)
         # only escapes: fold them into a static regex
-        resource_regex = "".join(
-            glob_to_regex(p.text) if isinstance(p, Text) else re.escape(p.text)
-            for p in template
-            if not isinstance(p, Var)
+        resource_regex = glob_parts_to_regex(
+            (isinstance(p, Text), p.text) for p in template if not isinstance(p, Var)
         )
         full = head + resource_regex
         return ArnPattern(source, "regex", _literal_prefix(head_literal), full, segments)

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from drpolicy.model import Decision, Policy, PolicyType
 
 __all__ = [
-    "EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "build_parser", "exit_codes_epilog", "main",
+    "EXIT_ALLOWED", "EXIT_BAD_INPUT", "EXIT_DENIED", "EXIT_NOT_DEFINITE", "build_parser",
+    "exit_codes_epilog", "main",
 ]
 
 
@@ -44,6 +45,9 @@ EXIT_DENIED: Final = 1
 """Denied (explicitly or implicitly); or ``validate`` found a problem of severity error."""
 EXIT_BAD_INPUT: Final = 2
 """Bad input: unknown role, malformed action/ARN/context/policy file, missing file, bad usage."""
+EXIT_NOT_DEFINITE: Final = 3
+"""Denied, but only because drpolicy failed closed: the decision rests on an evaluation error
+or an ambiguous construct (``Decision.definite`` is false)."""
 
 _BAD_INPUT_MEANING: Final = (
     "bad input: unknown role, malformed action, ARN, context or policy file, missing file;"
@@ -74,21 +78,28 @@ def exit_codes_epilog(*codes: tuple[int, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+_NOT_DEFINITE_MEANING: Final = (
+    "not definite: denied only because a statement could not be evaluated (a context value of"
+    " the wrong type...) or relies on an ambiguous construct; drpolicy failed closed"
+)
 _DECISION_CODES: Final = (
     (EXIT_ALLOWED, "allowed"),
     (EXIT_DENIED, "denied, explicitly or implicitly"),
+    (EXIT_NOT_DEFINITE, _NOT_DEFINITE_MEANING),
 )
 _BATCH_CODES: Final = (
     (EXIT_ALLOWED, "allowed (with several requests: every one allowed)"),
     (EXIT_DENIED, "denied, explicitly or implicitly (with several requests: at least one)"),
     (EXIT_BAD_INPUT, ("with --requests, also: a line was bad input (its result line says why;"
                      " the other lines are still decided)")),
+    (EXIT_NOT_DEFINITE, _NOT_DEFINITE_MEANING + " (with several requests: the worst line)"),
 )
 _EXIT_CODES = exit_codes_epilog(
     (EXIT_ALLOWED, ("allowed; or success (roles), or no finding of severity error or --fail-on"
                    " (validate)")),
     (EXIT_DENIED, ("denied, explicitly or implicitly; or a finding of severity error or"
                   " --fail-on (validate)")),
+    (EXIT_NOT_DEFINITE, _NOT_DEFINITE_MEANING),
 )
 
 _MAIN_EXAMPLES = """\
@@ -370,7 +381,11 @@ def _context(pairs: Sequence[str], as_json: str | None) -> dict[str, Any]:
     if as_json is not None:
         try:
             data = json.loads(as_json)
-        except json.JSONDecodeError as exc:
+        except (RecursionError, ValueError) as exc:
+            if isinstance(exc, RecursionError):
+                raise RequestError("--context-json is nested too deeply") from None
+            if not isinstance(exc, json.JSONDecodeError):  # an integer of thousands of digits
+                raise RequestError(f"--context-json cannot be read: {exc}") from None
             raise RequestError(
                 f"--context-json is not JSON: {exc.msg} at column {exc.colno}"
             ) from None
@@ -564,6 +579,8 @@ def _print_decision(d: Decision, as_json: bool) -> None:
 
 
 def _exit(d: Decision) -> int:
+    if not d.definite:
+        return EXIT_NOT_DEFINITE
     return EXIT_ALLOWED if d.allowed else EXIT_DENIED
 
 

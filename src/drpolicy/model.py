@@ -210,10 +210,14 @@ class EvaluationIssue:
     Attributes:
         statement: the statement that failed.
         message: why (e.g. a context value that is not a number for ``NumericLessThan``).
+        kind: ``"error"`` (the request cannot be evaluated as given) or ``"ambiguous"`` (the
+            statement relies on a construct whose result AWS's documentation does not
+            settle; see docs/semantics.md, "Ambiguous constructs").
     """
 
     statement: StatementRef
     message: str
+    kind: Literal["error", "ambiguous"] = "error"
 
     def __str__(self) -> str:
         return f"{self.statement}: {self.message}"
@@ -232,7 +236,8 @@ class Decision:
             first Deny (SCP, RCP, resource/trust, identity, boundary, session order); for an
             implicit deny the type whose missing Allow blocked it (``identity`` when an IAM
             caller has no applicable Allow at all). ``None`` only when a caller that is not an
-            IAM identity meets no resource policy.
+            IAM identity meets no resource policy, and for ``sts:GetCallerIdentity``, which
+            needs no permission and cannot be denied.
         missing_context: condition keys (as written in the policies) that statements matching
             the action and resource referenced but the request did not supply, sorted.
         errors: statements whose evaluation failed (see :class:`EvaluationIssue`).
@@ -248,3 +253,15 @@ class Decision:
     def allowed(self) -> bool:
         """``True`` exactly when :attr:`decision` is ``"Allowed"``."""
         return self.decision == "Allowed"
+
+    @property
+    def definite(self) -> bool:
+        """Whether the answer does not depend on how drpolicy fails closed: ``False`` for a
+        denial while some statement erred or relied on an ambiguous construct (an Allow
+        despite such statements is definite: failing closed can only deny more)."""
+        return self.decision == "Allowed" or not self.errors
+
+    @property
+    def ambiguities(self) -> tuple[EvaluationIssue, ...]:
+        """The issues that are ambiguous constructs (a subset of :attr:`errors`)."""
+        return tuple(e for e in self.errors if e.kind == "ambiguous")

@@ -142,6 +142,8 @@ def _decode(source: str | bytes | bytearray, name: str | None = None) -> Any:
         ) from None
     except RecursionError:
         raise PolicyParseError([Problem("", "malformed JSON: nested too deeply", None, "json")], name) from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise PolicyParseError([Problem("", f"unreadable JSON: {exc}", None, "json")], name) from None
 
 
 def parse_policy(

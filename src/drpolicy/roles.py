@@ -19,11 +19,16 @@ from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     ALLOW,
     CompiledPolicy,
+    CtxArg,
+    LazyContext,
     PolicyIndex,
     PolicySets,
+    caller_of,
+    check_context,
     check_resource,
     compile_policy,
     decide,
+    decide_identity,
     normalise_context,
 )
 from drpolicy.model import Decision, Policy, PolicyType
@@ -96,8 +101,20 @@ class _Identity:
         """The request context: what AWS derives from the caller (``aws:PrincipalArn``,
         ``aws:username`` for users...) overlaid with ``context`` (which wins)."""
         if not context:
+            if context is not None:
+                normalise_context(context)  # a falsy non-mapping is an error
             return self._base_context
         return {**self._base_context, **normalise_context(context)}
+
+    def _lazy_context(self, context: Mapping[str, Any] | None) -> CtxArg:
+        """The request context for the engine: validated now, normalised and merged only if
+        a condition reads it."""
+        if not context:
+            if context is not None:
+                normalise_context(context)  # a falsy non-mapping is an error
+            return self._base_context
+        check_context(context)
+        return LazyContext(self._base_context, context)
 
     def is_allowed(
         self, action: str, resource: str, context: Mapping[str, Any] | None = None
@@ -108,7 +125,7 @@ class _Identity:
         Raises:
             RequestError: a malformed action, resource or context.
         """
-        ctx = self.context_for(context)
+        ctx = self._base_context if context is None else self._lazy_context(context)
         check_resource(resource)
         if self._identity.decide(action, resource, ctx) != ALLOW:
             return False
@@ -120,10 +137,12 @@ class _Identity:
     ) -> Decision:
         """The full :class:`Decision` for a request by this identity (same arguments as
         :meth:`is_allowed`, which it always agrees with)."""
-        ctx = self.context_for(context)
+        ctx = self._base_context if context is None else self._lazy_context(context)
         check_resource(resource)
-        sets = PolicySets(identity=self._identity, boundary=self._boundary)
-        return decide(sets, self._principal, action, resource, ctx, resource_account=None)
+        return decide_identity(
+            self._identity, self._boundary, self._principal, action, resource, ctx,
+            simple=self._principal.kind in ("role", "user", "assumed-role"),
+        )
 
 
 def _check_identity_args(
@@ -303,9 +322,16 @@ class Role(_Identity):
         The trust policy is this role's resource-based policy: it must name the caller (or,
         together with the caller's identity policies, its account).
         """
-        caller = Principal.parse(principal)
-        ctx = dict(caller.context())
-        ctx.update(normalise_context(context))
+        caller, base = caller_of(principal)
+        ctx: CtxArg = base
+        if context is not None:
+            if not isinstance(context, Mapping):
+                raise RequestError(f"`context` must be a mapping, not {type(context).__name__}")
+            if context:
+                check_context(context)
+                ctx = LazyContext(base, context)
+        if not isinstance(action, str):
+            raise RequestError(f"`action` must be a string, not {type(action).__name__}")
         sets = PolicySets(identity=identity_policies, resource=self._trust, resource_type="trust")
         return decide(sets, caller, action, self.arn, ctx, resource_account=self.account_id)
 

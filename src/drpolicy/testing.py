@@ -256,6 +256,7 @@ def _check(
     expected: str,
     msg: str | None,
     strict: bool = True,
+    allow_indefinite: bool = False,
 ) -> Decision:
     __tracebackhide__ = True  # pytest: the failure is the caller's line, not drpolicy's
     subject = _subject(role)
@@ -265,7 +266,18 @@ def _check(
         require_known_request(subject, action, resource, context)
     decision: Decision = subject.evaluate(action, resource, context)
     if decision.decision in _EXPECTATIONS[expected]:
-        return decision
+        if decision.definite or allow_indefinite:
+            return decision
+        # the expected outcome, but only because drpolicy failed closed (issue 11)
+        issues = "; ".join(str(e) for e in decision.errors)
+        head = (
+            f"`{action}` on `{resource}` is {decision.decision} for {_label(subject)}, but the"
+            f" answer is not definite: it rests on {issues}"
+            " (pass allow_indefinite=True to accept a fail-closed answer)"
+        )
+        lines = [head if msg is None else f"{msg}: {head}"]
+        lines += _explanation_lines(subject, action, resource, context, decision)
+        raise AssertionError("\n".join(lines))
     wanted = {
         "Allowed": "allowed",
         "Denied": "denied",
@@ -289,6 +301,7 @@ def assert_allowed(
     *,
     msg: str | None = None,
     strict: bool = True,
+    allow_indefinite: bool = False,
 ) -> Decision:
     """Assert that ``role`` may perform ``action`` on ``resource``.
 
@@ -302,18 +315,22 @@ def assert_allowed(
         strict: first check the request against AWS's catalog (:func:`drpolicy.check_request`)
             and fail on an unknown action or context key, or a resource that fits none of
             the action's resource types; ``False`` for actions newer than the bundled data.
+        allow_indefinite: accept a decision that rests on an evaluation error or an ambiguous
+            construct (``Decision.definite`` is false); by default such a decision fails the
+            assertion, with the explanation.
 
     Returns:
         The :class:`~drpolicy.Decision`.
 
     Raises:
-        AssertionError: the request is denied (the message explains why), or, with
-            ``strict``, it is not a request AWS would send (the message names the typo).
+        AssertionError: the request is denied (the message explains why), the answer is not
+            definite, or, with ``strict``, it is not a request AWS would send (the message
+            names the typo).
         CatalogError: unknown role name.
         RequestError: malformed request.
     """
     __tracebackhide__ = True
-    return _check(role, action, resource, context, "Allowed", msg, strict)
+    return _check(role, action, resource, context, "Allowed", msg, strict, allow_indefinite)
 
 
 def assert_denied(
@@ -325,6 +342,7 @@ def assert_denied(
     explicit: bool | None = None,
     msg: str | None = None,
     strict: bool = True,
+    allow_indefinite: bool = False,
 ) -> Decision:
     """Assert that ``role`` may not perform ``action`` on ``resource``.
 
@@ -339,18 +357,20 @@ def assert_denied(
         msg: a prefix for the failure message.
         strict: as for :func:`assert_allowed`: a typo in the request fails the assertion
             (with the suggestion) instead of passing as a denial.
+        allow_indefinite: accept a denial that rests on an evaluation error or an ambiguous
+            construct (a fail-closed answer); by default it fails the assertion.
 
     Returns:
         The :class:`~drpolicy.Decision`.
 
     Raises:
-        AssertionError: the request is allowed (or denied the other way); the message shows
-            the statements that allowed it. With ``strict``, also a request AWS would not
-            send.
+        AssertionError: the request is allowed (or denied the other way), or the denial is
+            not definite; the message shows the statements that allowed it. With ``strict``,
+            also a request AWS would not send.
     """
     __tracebackhide__ = True
     expected = {None: "Denied", True: "ExplicitlyDenied", False: "ImplicitlyDenied"}[explicit]
-    return _check(role, action, resource, context, expected, msg, strict)
+    return _check(role, action, resource, context, expected, msg, strict, allow_indefinite)
 
 
 def _assume(

@@ -57,7 +57,9 @@ def test_identity_decisions_cover_every_outcome() -> None:
         return "error" if result.undecided and result.decision != "Allowed" else result.decision
 
     found = shares(sample(decide))
-    assert found.get("Allowed", 0) >= 0.15, found
+    # ambiguous constructs (service-prefix wildcards, empty lists...) fail closed, so fewer
+    # generated requests end Allowed than before issue 11
+    assert found.get("Allowed", 0) >= 0.1, found
     assert found.get("ExplicitlyDenied", 0) >= 0.1, found
     assert found.get("ImplicitlyDenied", 0) >= 0.15, found
     assert 0.01 <= found.get("error", 0) <= 0.3, found

@@ -235,3 +235,44 @@ class TestStringLikeGlob:
         expected = reference.glob_match(pattern, text)
         event(f"glob: {expected}")
         assert (compile_glob(pattern).fullmatch(text) is not None) is expected
+
+
+@st.composite
+def many_star_cases(draw: Draw) -> tuple[str, str]:
+    """A glob with several stars over a two-letter alphabet, and a text over the same letters:
+    the shapes where the leftmost placement of a middle piece is not the only candidate."""
+    pattern = draw(st.text(alphabet="ab*?", min_size=0, max_size=12))
+    if draw(st.booleans()):
+        text = draw(st.text(alphabet="ab", max_size=16))
+    else:
+        text = "".join(
+            draw(st.text(alphabet="ab", max_size=3)) if c == "*" else "a" if c == "?" else c
+            for c in pattern
+        )
+    return pattern, text
+
+
+class TestLinearGlobs:
+    """Issue 10: globs translate to regexes that cannot backtrack (every middle piece found
+    once, at its leftmost occurrence). The IAM User Guide's meaning of ``*`` ("any combination
+    of characters") and ``?`` ("any single character") must be unchanged: the translation
+    agrees with the reference's dynamic-programming matcher on every glob and text."""
+
+    @given(many_star_cases())
+    @example(("a*ab*b", "aabab"))
+    @example(("*a?b*", "aabb"))
+    @example(("*?*?*a", "ba"))
+    @example(("a*a*a", "aa"))
+    def test_string_like_agrees(self, case: tuple[str, str]) -> None:
+        pattern, text = case
+        assert (compile_glob(pattern).fullmatch(text) is not None) is reference.glob_match(
+            pattern, text
+        ), (pattern, text)
+
+    @given(many_star_cases(), many_star_cases())
+    def test_arn_segments_agree(self, head: tuple[str, str], tail: tuple[str, str]) -> None:
+        pattern = f"arn:aws:{head[0]}:r:1:{tail[0]}"
+        value = f"arn:aws:{head[1]}:r:1:{tail[1]}"
+        compiled = compile_arn_pattern(pattern, fold_prefix=False, variables=False)
+        expected = reference.resource_entry_matches(pattern, value, {}, variables=False)
+        assert compiled.match(value, {}) is expected, (pattern, value)

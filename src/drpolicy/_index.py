@@ -1,0 +1,963 @@
+"""The index of a policy set: for a request, only the statements that can apply, found fast.
+
+Private module. :class:`PolicyIndex` holds the compiled statements of one policy set (all
+identity policies of a role, one SCP level, a resource policy...).
+
+* **Actions.** An index over the action patterns (exact names in a dict; per service, wildcard
+  names by their literal prefix and by their literal suffix; the few patterns with a wildcard
+  in the service or at both ends of the name in a list; NotAction statements in a list)
+  selects the statements a new action can match at a cost proportional to those statements,
+  not to the size of the policy set. The selection (a *group*) is memoised per action.
+* **Resources.** Inside a group, statements are kept apart by effect and by condition set.
+  The statements of one (effect, condition set) share one :class:`_Resources` matcher: ``*``
+  resources, exact ARNs in a set, and the wildcard patterns joined into one regex that cannot
+  backtrack (or, past a few dozen patterns, indexed by a *token* of their literal text: an
+  alphanumeric run every matching ARN must contain as a whole token). One matcher call decides
+  whether any statement of the set matches; conditions shared by the set are evaluated once.
+* **Requests.** No per-request parsing and no objects on the yes/no path: the request ARN is
+  checked by one precompiled regex, the context is normalised only when a conditional
+  statement is reached (:class:`LazyContext`).
+
+Statements with NotResource, without a Resource element (trust policies) or with policy
+variables in Resource are decided per statement, through the same predicates as everything
+else (:mod:`drpolicy._compiled`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, Literal
+
+from drpolicy._compiled import CompiledPolicy, Context, _Stmt
+from drpolicy._wildcard import ActionPattern, ArnPattern, _compile_source
+from drpolicy.arn import parse_arn
+from drpolicy.conditions import AmbiguousConstruct, CompiledCondition, ConditionEvaluationError
+from drpolicy.errors import InvalidArnError, RequestError
+from drpolicy.model import EvaluationIssue, PolicyType, StatementRef
+from drpolicy.principals import MatchKind, Principal, match_principal, not_principal_excludes
+
+__all__ = [
+    "ALLOW",
+    "DENY",
+    "NONE",
+    "LazyContext",
+    "PolicyIndex",
+    "check_action",
+    "check_resource",
+    "normalise_context",
+]
+
+# verdicts of PolicyIndex.decide
+NONE: Final = 0
+ALLOW: Final = 1
+DENY: Final = 2
+
+_GROUP_CACHE_LIMIT: Final = 65536
+_SMALL: Final = 32
+"""Up to this many wildcard patterns, one alternation regex decides a resource set."""
+_TOKEN: Final = re.compile(r"[A-Za-z0-9]+")
+_NOT_ALNUM: Final = re.compile(r"[^A-Za-z0-9]")
+_WILD: Final = re.compile(r"[*?]")
+
+
+# --------------------------------------------------------------------------------------
+# Requests
+# --------------------------------------------------------------------------------------
+
+# one request-side character class for both parts: anything but whitespace, control
+# characters, the colon and the wildcards
+_ACTION: Final = re.compile(r"[^\s\x00-\x1f\x7f:*?]+:[^\s\x00-\x1f\x7f:*?]+")
+# the shape of nearly every real request ARN; anything else takes parse_arn's full check
+_ARN_FAST: Final = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[^:]*:", re.ASCII)
+
+
+def check_action(action: object) -> str:
+    """Validate a request action; return it lower-cased.
+
+    Raises:
+        RequestError: not a string of the form ``service:action``, or with whitespace,
+            control characters or wildcards (a request names exactly one action).
+    """
+    if not isinstance(action, str):
+        raise RequestError(f"an action must be a string, not {type(action).__name__}")
+    low = action.lower()
+    if _ACTION.fullmatch(low) is None:
+        if "*" in low or "?" in low:
+            raise RequestError(
+                f"invalid action `{action}`: a request names one action, without wildcards"
+            )
+        if any(c.isspace() or c < " " or c == "\x7f" for c in low):
+            raise RequestError(
+                f"invalid action `{action}`: whitespace and control characters are not allowed"
+            )
+        raise RequestError(f"invalid action `{action}`: expected `service:ActionName`")
+    return low
+
+
+def check_resource(resource: object) -> str:
+    """Validate a request resource: an ARN as AWS writes it, or ``*`` for actions that do not
+    support resource-level permissions.
+
+    Raises:
+        InvalidArnError: not an ARN (see :func:`drpolicy.arn.parse_arn`).
+    """
+    if type(resource) is str and (resource == "*" or _ARN_FAST.match(resource) is not None):
+        return resource
+    if not isinstance(resource, str):
+        raise InvalidArnError(resource, f"expected a string, got {type(resource).__name__}")
+    if resource != "*":
+        parse_arn(resource)
+    return resource
+
+
+def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    """Lower-case the keys and turn every value into a tuple of strings.
+
+    A value is a string, or a list/tuple of strings (a multi-valued key); booleans and integers
+    are accepted as their JSON text (``True`` -> ``"true"``). An empty list is a key with no
+    values, which conditions treat like a missing key.
+
+    Raises:
+        RequestError: a key that is not a string, or a value of another type.
+    """
+    if not context:
+        if context is not None and not isinstance(context, Mapping):
+            raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
+        return {}
+    if type(context) is not dict and not isinstance(context, Mapping):
+        raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in context.items():
+        if type(key) is not str or not key:
+            raise RequestError(f"context keys must be non-empty strings, not `{key!r}`")
+        low = key.lower()
+        if low in out:
+            raise RequestError(f"context key `{key}` is given twice (keys are case-insensitive)")
+        if type(value) is str:
+            out[low] = (value,)
+        elif isinstance(value, (list, tuple)):
+            out[low] = tuple(_context_scalar(key, v) for v in value)
+        else:
+            out[low] = (_context_scalar(key, value),)
+    return out
+
+
+def _context_scalar(key: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    raise RequestError(
+        f"context value for `{key}` must be a string or a list of strings, not {type(value).__name__}"
+    )
+
+
+def check_context(context: object) -> None:
+    """Cheap validation of a request context without building anything: key and value
+    types, keys given twice in different cases (the normalisation happens only if a
+    condition reads the context).
+
+    Raises:
+        RequestError: as :func:`normalise_context`.
+    """
+    if type(context) is dict:
+        for key, value in context.items():
+            if type(key) is not str or not key or (
+                type(value) is not str and not _plain_values(value)
+            ):
+                normalise_context(context)  # raises with the precise message
+                return
+        if len(context) > 1 and len({k.lower() for k in context}) != len(context):
+            normalise_context(context)  # a key given twice in different cases
+        return
+    normalise_context(context)  # type: ignore[arg-type]
+
+
+def _plain_values(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(type(v) is str for v in value)
+    return False
+
+
+class LazyContext:
+    """A request context normalised and merged over ``base`` on first use."""
+
+    __slots__ = ("base", "raw", "value")
+
+    def __init__(self, base: dict[str, tuple[str, ...]], raw: Mapping[str, Any]) -> None:
+        self.base = base
+        self.raw = raw
+        self.value: dict[str, tuple[str, ...]] | None = None
+
+    def get(self) -> dict[str, tuple[str, ...]]:
+        """The merged, normalised context (computed once)."""
+        value = self.value
+        if value is None:
+            value = self.value = {**self.base, **normalise_context(self.raw)}
+        return value
+
+
+CtxArg = Context | LazyContext
+
+
+def _ctx(context: CtxArg) -> Context:
+    return context.get() if type(context) is LazyContext else context  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------
+# Resources
+# --------------------------------------------------------------------------------------
+
+
+def _complete_tokens(pattern: ArnPattern) -> list[str]:
+    """Alphanumeric runs of the pattern's resource part that any ARN it matches contains as a
+    whole token (bounded by non-alphanumeric characters or by the ends of the ARN)."""
+    resource = pattern.segments[5]
+    pieces = _WILD.split(resource)
+    out: list[str] = []
+    last = len(pieces) - 1
+    for i, piece in enumerate(pieces):
+        for m in _TOKEN.finditer(piece):
+            # the resource part starts after a colon; the ARN ends after the last piece
+            left = m.start() > 0 or i == 0
+            right = m.end() < len(piece) or i == last
+            if left and right:
+                out.append(m.group())
+    return out
+
+
+class _Resources:
+    """Which statements of a set (all with static Resource patterns) match a resource.
+
+    ``test(resource)`` answers "does any?" in one call; :meth:`which` lists them.
+    """
+
+    __slots__ = ("always", "exact", "rest", "rest_match", "rest_stmts", "stmts", "test", "tokens")
+
+    def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
+        self.stmts = tuple(stmts)
+        always = [s for s in stmts if s.any_resource]
+        exact: dict[str, list[_Stmt]] = {}
+        wild: list[tuple[ArnPattern, _Stmt]] = []
+        for s in stmts:
+            if s.any_resource:
+                continue
+            assert s.patterns is not None
+            for p in s.patterns:
+                if p.kind == "exact":
+                    exact.setdefault(p.literal, []).append(s)
+                else:
+                    wild.append((p, s))
+        self.always = tuple(always)
+        self.exact = {k: tuple(v) for k, v in exact.items()}
+        tokens: dict[str, list[tuple[ArnPattern, _Stmt]]] | None = None
+        rest = wild
+        if len(wild) > _SMALL:
+            tokens, rest = _token_index(wild)
+        self.tokens = None if tokens is None else {k: tuple(v) for k, v in tokens.items()}
+        self.rest = tuple(rest)
+        self.rest_stmts = tuple({id(s): s for _, s in rest}.values())
+        self.rest_match = _joined(rest, self.rest_stmts, cache)
+        self.test = self._tester()
+
+    def _tester(self) -> Any:
+        if self.always:
+            return _always
+        exact = self.exact
+        rest = self.rest_match
+        if self.tokens is not None:
+            return self._test_indexed
+        if rest is None:
+            return exact.__contains__ if exact else _never
+        if not exact:
+            return lambda resource: rest(resource) is not None
+        return lambda resource: resource in exact or rest(resource) is not None
+
+    def _test_indexed(self, resource: str) -> bool:
+        if resource in self.exact:
+            return True
+        tokens = self.tokens
+        assert tokens is not None
+        for token in _TOKEN.findall(resource):
+            hit = tokens.get(token)
+            if hit:
+                for p, _ in hit:
+                    regex = p.regex
+                    assert regex is not None
+                    if regex.fullmatch(resource) is not None:
+                        return True
+        return self.rest_match is not None and self.rest_match(resource) is not None
+
+    def which(self, resource: str) -> list[_Stmt]:
+        """Every statement of the set whose Resource matches (possibly repeated)."""
+        out = list(self.always)
+        hit = self.exact.get(resource)
+        if hit:
+            out.extend(hit)
+        if self.tokens is not None:
+            for token in _TOKEN.findall(resource):
+                for p, s in self.tokens.get(token, ()):
+                    regex = p.regex
+                    assert regex is not None
+                    if regex.fullmatch(resource) is not None:
+                        out.append(s)
+        rest_match = self.rest_match
+        if rest_match is not None:
+            m = rest_match(resource)
+            if m is not None:
+                stmts = self.rest_stmts
+                if len(stmts) == 1:
+                    out.append(stmts[0])
+                else:
+                    # one capturing group per statement: the first statement that matches is
+                    # known; only the statements after it need their own look
+                    first = m.lastindex
+                    out.append(stmts[first - 1])
+                    for s in stmts[first:]:
+                        if s.resource_fullmatch(resource) is not None:
+                            out.append(s)
+        return out
+
+
+class _StartsWith:
+    """``fullmatch``-like matcher for prefix patterns: truthy when ``resource`` starts with
+    one of the prefixes."""
+
+    __slots__ = ("prefixes",)
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = prefixes
+
+    def __call__(self, resource: str) -> bool | None:
+        return True if resource.startswith(self.prefixes) else None
+
+
+def _always(resource: str) -> bool:
+    return True
+
+
+def _never(resource: str) -> bool:
+    return False
+
+
+def _token_index(
+    wild: Sequence[tuple[ArnPattern, _Stmt]],
+) -> tuple[dict[str, list[tuple[ArnPattern, _Stmt]]], list[tuple[ArnPattern, _Stmt]]]:
+    """Index wildcard patterns by their rarest complete token; the rest have none."""
+    candidates = [(_complete_tokens(p), p, s) for p, s in wild]
+    counts: dict[str, int] = {}
+    for toks, _, _ in candidates:
+        for t in set(toks):
+            counts[t] = counts.get(t, 0) + 1
+    index: dict[str, list[tuple[ArnPattern, _Stmt]]] = {}
+    rest: list[tuple[ArnPattern, _Stmt]] = []
+    for toks, p, s in candidates:
+        if toks:
+            best = min(toks, key=counts.__getitem__)
+            index.setdefault(best, []).append((p, s))
+        else:
+            rest.append((p, s))
+    return index, rest
+
+
+def _joined(
+    wild: Sequence[tuple[ArnPattern, _Stmt]], stmts: Sequence[_Stmt], cache: dict[Any, Any]
+) -> Any:
+    """One ``fullmatch`` for a few wildcard patterns (``None`` for none). A single statement's
+    patterns reuse that statement's own compiled matcher; for several statements the regex
+    has one capturing group per statement, in ``stmts`` order (``lastindex`` names the first
+    statement that matches). Compiled once per index (``cache``, keyed by the sources)."""
+    if not wild:
+        return None
+    if len(stmts) == 1 and all(p.kind == "prefix" for p, _ in wild):
+        # prefixes only (`bucket/*`): str.startswith with a tuple, no regex
+        return _StartsWith(tuple(p.literal for p, _ in wild))
+    if len(stmts) == 1 and len(wild) == len(stmts[0].patterns or ()):
+        return stmts[0].resource_fullmatch
+    per_stmt: dict[int, list[str]] = {id(s): [] for s in stmts}
+    for p, s in wild:
+        if p.regex_source is not None:
+            per_stmt[id(s)].append(p.regex_source)
+    if len(stmts) == 1:
+        sources = next(iter(per_stmt.values()))
+        key: Any = tuple(sources)
+        source = "|".join(f"(?:{x})" for x in sources)
+    else:
+        key = tuple(tuple(v) for v in per_stmt.values())
+        source = "|".join("(" + "|".join(f"(?:{x})" for x in v) + ")" for v in key)
+    fullmatch = cache.get(key)
+    if fullmatch is None:
+        if len(cache) >= _GROUP_CACHE_LIMIT:
+            cache.clear()
+        fullmatch = cache[key] = _compile_source(source).fullmatch
+    return fullmatch
+
+
+# --------------------------------------------------------------------------------------
+# Groups
+# --------------------------------------------------------------------------------------
+
+
+def _holds(conditions: tuple[CompiledCondition, ...], context: Context, deny: bool) -> bool:
+    """Whether every condition holds; an erroring set holds iff it belongs to a Deny (fail
+    closed). Every clause is evaluated, so an error is never hidden by a false clause."""
+    if len(conditions) == 1:
+        try:
+            return conditions[0](context)
+        except ConditionEvaluationError:
+            return deny
+    holds = True
+    failed = False
+    for clause in conditions:
+        try:
+            if not clause(context):
+                holds = False
+        except ConditionEvaluationError:
+            failed = True
+    return deny if failed else holds
+
+
+class _Effect:
+    """The statements of one effect that can match one action.
+
+    ``plain``: unconditional statements with static Resource patterns, one matcher;
+    ``conditional``: statements with static patterns sharing a condition set, one matcher and
+    one evaluation of the conditions per set; ``slow``: the rest, decided per statement.
+    """
+
+    __slots__ = ("ambiguous", "conditional", "deny", "has_principal", "plain", "slow", "stmts")
+
+    def __init__(
+        self, stmts: Sequence[_Stmt], deny: bool, cache: dict[Any, Any],
+        ambiguous: frozenset[int] = frozenset(),
+    ) -> None:
+        self.stmts = tuple(stmts)
+        self.deny = deny
+        self.has_principal = any(
+            s.principal is not None or s.not_principal is not None for s in stmts
+        )
+        # Statements whose action matches only through a wildcard in a service prefix:
+        # ambiguous (docs/semantics.md). A Deny is evaluated as matching the action (and
+        # reported); an Allow never grants (and is reported when its resource matches).
+        self.ambiguous = frozenset(s.order for s in stmts if s.order in ambiguous)
+        plain: list[_Stmt] = []
+        by_conditions: dict[tuple[int, ...], list[_Stmt]] = {}
+        slow: list[_Stmt] = []
+        for s in stmts:
+            if s.order in self.ambiguous or not s.static:
+                slow.append(s)
+            elif not s.conditions:
+                plain.append(s)
+            else:
+                by_conditions.setdefault(tuple(map(id, s.conditions)), []).append(s)
+        self.plain = _Resources(plain, cache) if plain else None
+        self.conditional = tuple(
+            (_Resources(group, cache), group[0].conditions, _references(group[0].conditions))
+            for group in by_conditions.values()
+        )
+        self.slow = tuple(slow)
+
+    def applies(self, resource: str, context: CtxArg) -> bool:
+        """Whether some statement applies in full (resource and conditions). Fails closed:
+        erroring Denies apply, erroring Allows do not. Only for statements without
+        Principal elements."""
+        plain = self.plain
+        if plain is not None and plain.test(resource):
+            return True
+        deny = self.deny
+        for resources, conditions, _ in self.conditional:
+            if resources.test(resource) and _holds(conditions, _ctx(context), deny):
+                return True
+        for s in self.slow:
+            if not deny and self.ambiguous and s.order in self.ambiguous:
+                continue  # an Allow never grants through an ambiguous construct
+            ctx = _ctx(context)
+            try:
+                if not s.resource_applies(resource, ctx):
+                    continue
+            except ConditionEvaluationError:
+                if deny:
+                    return True  # an erroring Deny applies, whatever its conditions say
+                continue  # an erroring Allow never grants
+            if not s.conditions or _holds(s.conditions, ctx, deny):
+                return True
+        return False
+
+    def candidates(
+        self, resource: str, context: CtxArg, errors: list[EvaluationIssue]
+    ) -> list[_Stmt]:
+        """Statements whose Resource/NotResource admits ``resource``, in policy order, each
+        once. A NotResource that cannot be decided (a policy variable without a value) makes
+        the statement erroring: it is reported in ``errors`` and kept (a Deny applies) or
+        dropped (an Allow never grants)."""
+        out: list[_Stmt] = []
+        if self.plain is not None:
+            out.extend(self.plain.which(resource))
+        for resources, _, _ in self.conditional:
+            out.extend(resources.which(resource))
+        for s in self.slow:
+            try:
+                applies = s.resource_applies(resource, _ctx(context))
+            except ConditionEvaluationError as exc:
+                errors.append(_issue(s.ref, exc))
+                if self.deny:
+                    out.append(s)
+                continue
+            if applies:
+                out.append(s)
+        if len(out) > 1:
+            out = sorted({s.order: s for s in out}.values(), key=_order)
+        return out
+
+
+    def collect(
+        self,
+        resource: str,
+        context: CtxArg,
+        errors: list[tuple[int, EvaluationIssue]],
+        missing: dict[str, str],
+    ) -> list[_Stmt]:
+        """The statements that apply in full (resource and conditions), in policy order, for
+        policy sets without Principal elements; fails closed like :meth:`applies`.
+
+        Appends ``(order, issue)`` for every erroring statement to ``errors`` and the
+        condition keys read but absent from the context to ``missing`` (lower-cased key ->
+        key as written). A condition set shared by several statements is evaluated once.
+        """
+        out: list[_Stmt] = []
+        sources = 0
+        deny = self.deny
+        if self.plain is not None:
+            out = self.plain.which(resource)
+            sources = 1 if out else 0
+        for resources, conditions, references in self.conditional:
+            hit = resources.which(resource)
+            if not hit:
+                continue
+            ctx = _ctx(context)
+            for key, shown in references:
+                if key not in ctx and key not in missing:
+                    missing[key] = shown
+            try:
+                holds = _all_hold(conditions, ctx)
+            except ConditionEvaluationError as exc:
+                errors.extend((s.order, _issue(s.ref, exc)) for s in hit)
+                holds = deny  # fail closed
+            if holds:
+                out.extend(hit)
+                sources += 1
+        for s in self.slow:
+            ctx = _ctx(context)
+            try:
+                if not s.resource_applies(resource, ctx):
+                    continue
+            except ConditionEvaluationError as exc:
+                errors.append((s.order, _issue(s.ref, exc)))
+                if deny:
+                    out.append(s)
+                    sources += 2
+                continue
+            if s.conditions:
+                for key, shown in _references(s.conditions):
+                    if key not in ctx and key not in missing:
+                        missing[key] = shown
+                try:
+                    holds = s.conditions_hold(ctx)
+                except ConditionEvaluationError as exc:
+                    errors.append((s.order, _issue(s.ref, exc)))
+                    holds = deny
+                if not holds:
+                    continue
+            if self.ambiguous and s.order in self.ambiguous:
+                errors.append((s.order, _service_wildcard_issue(s)))
+                if not deny:
+                    continue  # an Allow never grants through an ambiguous construct
+            out.append(s)
+            sources += 2
+        if sources > 1 or len(out) > 1:
+            out = sorted({s.order: s for s in out}.values(), key=_order)
+        return out
+
+
+def _all_hold(conditions: tuple[CompiledCondition, ...], context: Context) -> bool:
+    """AND of the conditions; every clause is evaluated, and the first error is raised even
+    when another clause is false (as :meth:`_Stmt.conditions_hold`)."""
+    holds = True
+    error: ConditionEvaluationError | None = None
+    for clause in conditions:
+        try:
+            if not clause(context):
+                holds = False
+        except ConditionEvaluationError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return holds
+
+
+def _references(conditions: tuple[CompiledCondition, ...]) -> tuple[tuple[str, str], ...]:
+    """The context keys the conditions read, lower-cased, with the spelling to report."""
+    out: dict[str, str] = {}
+    for clause in conditions:
+        for key in clause.references:
+            out.setdefault(key, clause.key_written if key == clause.key else key)
+    return tuple(out.items())
+
+
+def _issue(ref: StatementRef, exc: ConditionEvaluationError) -> EvaluationIssue:
+    """The issue to report for a statement whose evaluation raised ``exc``."""
+    kind: Literal["error", "ambiguous"] = (
+        "ambiguous" if isinstance(exc, AmbiguousConstruct) else "error"
+    )
+    return EvaluationIssue(ref, str(exc), kind)
+
+
+def _service_wildcard_issue(s: _Stmt) -> EvaluationIssue:
+    return EvaluationIssue(
+        s.ref,
+        "ambiguous: the action matches only through a wildcard in a service prefix"
+        " (`s3*:...`, `*:...`); AWS's documentation does not say whether a service prefix"
+        " may hold wildcards",
+        "ambiguous",
+    )
+
+
+def service_wildcard_only(s: _Stmt, low: str) -> bool:
+    """Whether ``s``'s Action matches, or its NotAction excludes, ``low`` only through
+    patterns with a wildcard in their service prefix (an ambiguous construct; the index and
+    ``explain`` both decide it here)."""
+    matcher = s.actions if s.actions is not None else s.not_actions
+    assert matcher is not None
+    hits = [p for p in matcher.patterns if p.matches(low)]
+    return bool(hits) and all(p.lowered != "*" and _WILD.search(p.service) for p in hits)
+
+
+def _order(s: _Stmt) -> int:
+    return s.order
+
+
+class _Group:
+    """The statements of an index that can match one action, by effect (``None``: none)."""
+
+    __slots__ = ("allow", "deny")
+
+    def __init__(
+        self, stmts: Sequence[_Stmt], cache: dict[Any, Any], ambiguous: frozenset[int] = frozenset()
+    ) -> None:
+        denies = [s for s in stmts if s.deny]
+        allows = [s for s in stmts if not s.deny]
+        self.deny: _Effect | None = _Effect(denies, True, cache, ambiguous) if denies else None
+        self.allow: _Effect | None = (
+            _Effect(allows, False, cache, ambiguous) if allows else None
+        )
+
+
+FREE_ACTION: Final = "sts:getcalleridentity"
+"""The one action that needs no permission: "No permissions are required to perform this
+operation. If an administrator attaches a policy to your identity that explicitly denies
+access to the sts:GetCallerIdentity action, you can still perform this operation" (STS API
+reference, GetCallerIdentity)."""
+
+
+class _AlwaysAllowed(_Effect):
+    """The allow side of :data:`FREE_ACTION`'s group: applies to every request, with no
+    statement behind it; the group has no deny side (a Deny cannot stop it)."""
+
+    def __init__(self) -> None:
+        super().__init__((), False, {})
+
+    def applies(self, resource: str, context: CtxArg) -> bool:
+        return True
+
+
+FREE_GROUP: Final = _Group((), {})
+FREE_GROUP.allow = _AlwaysAllowed()
+
+
+class _ActionIndex:
+    """Action patterns of one service indexed by their literal prefix and literal suffix."""
+
+    __slots__ = ("prefix", "prefix_lengths", "suffix", "suffix_lengths")
+
+    def __init__(self) -> None:
+        self.prefix: dict[str, list[tuple[ActionPattern, _Stmt]]] = {}
+        self.suffix: dict[str, list[tuple[ActionPattern, _Stmt]]] = {}
+        self.prefix_lengths: tuple[int, ...] = ()
+        self.suffix_lengths: tuple[int, ...] = ()
+
+    def add(self, p: ActionPattern, s: _Stmt) -> None:
+        name = p.name
+        cut = _WILD.search(name)
+        assert cut is not None
+        head = name[: cut.start()]
+        tail = name[_last_wildcard(name) + 1:]
+        if head or not tail:
+            self.prefix.setdefault(head, []).append((p, s))
+        else:
+            self.suffix.setdefault(tail, []).append((p, s))
+
+    def freeze(self) -> None:
+        self.prefix_lengths = tuple(sorted({len(k) for k in self.prefix}))
+        self.suffix_lengths = tuple(sorted({len(k) for k in self.suffix}))
+
+    def candidates(self, name: str) -> Iterable[tuple[ActionPattern, _Stmt]]:
+        n = len(name)
+        for length in self.prefix_lengths:
+            if length > n:
+                break
+            yield from self.prefix.get(name[:length], ())
+        for length in self.suffix_lengths:
+            if length > n:
+                break
+            yield from self.suffix.get(name[n - length:], ())
+
+
+def _last_wildcard(text: str) -> int:
+    return max(text.rfind("*"), text.rfind("?"))
+
+
+class PolicyIndex:
+    """All statements of a set of compiled policies of one type, indexed for fast matching.
+
+    Build it once; ask it many times. The per-action groups are built lazily and memoised
+    (bounded), so the first request for an action pays for selecting its statements, in time
+    proportional to the statements that can match it.
+    """
+
+    __slots__ = (
+        "_all_actions", "_by_service", "_cache", "_exact", "_groups", "_not_action", "_wild",
+        "policies", "policy_type", "statements",
+    )
+
+    def __init__(self, policies: Iterable[CompiledPolicy], policy_type: PolicyType) -> None:
+        self.policies = tuple(policies)
+        self.policy_type = policy_type
+        # INVARIANT: `order` is unique within this index (dedupe and sort rely on it); the
+        # index owns these copies, so sharing a CompiledPolicy between indexes is safe.
+        self.statements: tuple[_Stmt, ...] = tuple(
+            s.placed(i)
+            for i, s in enumerate(s for compiled in self.policies for s in compiled.statements)
+        )
+        exact: dict[str, list[_Stmt]] = {}
+        by_service: dict[str, _ActionIndex] = {}
+        all_actions: list[_Stmt] = []
+        wild: list[tuple[ActionPattern, _Stmt]] = []
+        not_action: list[_Stmt] = []
+        for s in self.statements:
+            if s.actions is None:
+                not_action.append(s)
+                continue
+            for p in s.actions.patterns:
+                if p.lowered == "*":
+                    all_actions.append(s)
+                elif p.regex_source is None:
+                    exact.setdefault(p.lowered, []).append(s)
+                elif "*" in p.service or "?" in p.service:
+                    wild.append((p, s))
+                else:
+                    by_service.setdefault(p.service, _ActionIndex()).add(p, s)
+        for table in by_service.values():
+            table.freeze()
+        self._exact = exact
+        self._by_service = by_service
+        self._all_actions = all_actions
+        self._wild = wild
+        self._not_action = not_action
+        self._groups: dict[str, _Group] = {}
+        self._cache: dict[Any, Any] = {}
+
+    def group(self, action: str) -> _Group:
+        """The statements that can match ``action`` (memoised)."""
+        try:
+            group = self._groups.get(action)
+        except TypeError:  # an unhashable "action": let check_action say what is wrong
+            group = None
+        return group if group is not None else self._build_group(action)
+
+    def _build_group(self, action: object) -> _Group:
+        low = check_action(action)  # raises RequestError for anything but service:Name
+        groups = self._groups
+        group = groups.get(low)
+        if group is None and low == FREE_ACTION:
+            group = FREE_GROUP
+        if group is None:
+            # many actions select the same statements (wildcard patterns): build each
+            # selection's matchers once
+            stmts, ambiguous = self._select(low)
+            key = (tuple([s.order for s in stmts]), ambiguous)
+            cache = self._cache
+            group = cache.get(key)
+            if group is None:
+                if len(cache) >= _GROUP_CACHE_LIMIT:
+                    cache.clear()
+                group = cache[key] = _Group(stmts, cache, ambiguous)
+            if len(groups) >= _GROUP_CACHE_LIMIT:
+                groups.clear()
+            groups[low] = group
+        assert isinstance(action, str)
+        groups[action] = group
+        return group
+
+    def _select(self, low: str) -> tuple[list[_Stmt], frozenset[int]]:
+        """The statements whose Action/NotAction can match ``low``, and the orders of those
+        for which the answer rests on a wildcard in a service prefix (ambiguous)."""
+        found: dict[int, _Stmt] = {s.order: s for s in self._all_actions}
+        for s in self._exact.get(low, ()):
+            found[s.order] = s
+        service, _, name = low.partition(":")
+        table = self._by_service.get(service)
+        if table is not None:
+            for p, s in table.candidates(name):
+                if s.order not in found and p.matches(low):
+                    found[s.order] = s
+        ambiguous: set[int] = set()
+        for p, s in self._wild:
+            if s.order not in found and p.matches(low):
+                found[s.order] = s
+                ambiguous.add(s.order)
+        for s in self._not_action:
+            if s.action_applies(low):
+                found[s.order] = s
+            elif service_wildcard_only(s, low):
+                # under the reading where `s3*` names no service, NotAction would not
+                # match and the statement would apply
+                found[s.order] = s
+                ambiguous.add(s.order)
+        return [found[k] for k in sorted(found)], frozenset(ambiguous)
+
+    def decide(self, action: str, resource: str, context: CtxArg) -> int:
+        """Fast path for policies without principals: ``DENY``, ``ALLOW`` or ``NONE``.
+
+        Stops at the first applicable Deny, then at the first applicable Allow.
+        """
+        try:
+            group = self._groups.get(action) or self._build_group(action)
+        except TypeError:  # an unhashable "action": let check_action say what is wrong
+            group = self._build_group(action)
+        deny = group.deny
+        if deny is not None and deny.applies(resource, context):
+            return DENY
+        allow = group.allow
+        if allow is not None and allow.applies(resource, context):
+            return ALLOW
+        return NONE
+
+    def scan(
+        self,
+        action: str,
+        resource: str,
+        context: CtxArg,
+        principal: Principal | None = None,
+        *,
+        has_boundary: bool = False,
+    ) -> _Scan:
+        """Every statement that applies, with how Principal matched and what failed."""
+        try:
+            group = self._groups.get(action) or self._build_group(action)
+        except TypeError:  # an unhashable "action": let check_action say what is wrong
+            group = self._build_group(action)
+        result = _Scan()
+        for effect in (group.deny, group.allow):
+            if effect is None:
+                continue
+            is_deny = effect.deny
+            failed_before = len(result.errors)
+            candidates = effect.candidates(resource, context, result.errors)
+            if not candidates:
+                continue
+            # statements whose NotResource could not be decided: the statement errors as a
+            # whole (fail closed) whatever its principal and conditions say
+            erroring = {e.statement for e in result.errors[failed_before:]}
+            use_principal = principal is not None and effect.has_principal
+            for s in candidates:
+                if erroring and s.ref in erroring:
+                    result.considered.append(s)
+                    if is_deny:
+                        result.denies.append(s)
+                    continue
+                kind: MatchKind | None = None
+                unsure: AmbiguousConstruct | None = None
+                if use_principal and (s.principal is not None or s.not_principal is not None):
+                    assert principal is not None
+                    try:
+                        kind = principal_applies(s, principal, has_boundary)
+                    except AmbiguousConstruct as exc:
+                        kind, unsure = "wildcard", exc
+                    if kind is None:
+                        continue
+                result.considered.append(s)
+                if s.conditions:
+                    try:
+                        holds = s.conditions_hold(_ctx(context))
+                    except ConditionEvaluationError as exc:
+                        result.errors.append(_issue(s.ref, exc))
+                        holds = is_deny  # fail closed
+                    if not holds:
+                        continue
+                if unsure is not None:
+                    result.errors.append(_issue(s.ref, unsure))
+                    if not is_deny:
+                        continue  # an Allow never grants through an ambiguous construct
+                if effect.ambiguous and s.order in effect.ambiguous:
+                    result.errors.append(_service_wildcard_issue(s))
+                    if not is_deny:
+                        continue  # an Allow never grants through an ambiguous construct
+                if is_deny:
+                    result.denies.append(s)
+                else:
+                    result.allows.append((s, kind))
+        return result
+
+
+def principal_applies(s: _Stmt, principal: Principal, has_boundary: bool) -> MatchKind | None:
+    """How ``s``'s Principal/NotPrincipal admits ``principal`` (``None``: it does not).
+
+    Raises:
+        AmbiguousConstruct: an empty NotPrincipal, or an Allow whose NotPrincipal names part
+            of the caller's identity chain but not all of it (docs/semantics.md).
+    """
+    if s.principal is not None:
+        return match_principal(s.principal, principal)
+    spec = s.not_principal
+    assert spec is not None
+    if s.deny and has_boundary and principal.is_iam:
+        # "The NotPrincipal element with a Deny effect will always deny any IAM principal
+        # that has a permissions boundary policy attached" (Permissions boundaries page).
+        return "wildcard"
+    if not (spec.wildcard or spec.aws or spec.service or spec.federated or spec.canonical_user):
+        raise AmbiguousConstruct(
+            "ambiguous: an empty NotPrincipal (AWS does not say whom it excludes)"
+        )
+    if not_principal_excludes(spec, principal):
+        return None
+    if not s.deny and _names_part_of(spec.aws, principal):
+        raise AmbiguousConstruct(
+            "ambiguous: NotPrincipal in an Allow names part of the caller's identity chain"
+            " (its user, role or account) but not all of it; AWS advises against NotPrincipal"
+            " with Allow and does not define this case"
+        )
+    return "wildcard"
+
+
+def _names_part_of(entries: Sequence[str], caller: Principal) -> bool:
+    chain = {caller.arn, caller.role_arn}
+    if caller.account is not None:
+        chain |= {caller.account, f"arn:{caller.partition}:iam::{caller.account}:root"}
+    chain.discard(None)
+    return any(e in chain for e in entries)
+
+
+class _Scan:
+    """What :meth:`PolicyIndex.scan` found: applying Denies, granting Allows (with how their
+    Principal matched), evaluation errors, and every statement whose conditions were read."""
+
+    __slots__ = ("allows", "considered", "denies", "errors")
+
+    def __init__(self) -> None:
+        self.denies: list[_Stmt] = []
+        self.allows: list[tuple[_Stmt, MatchKind | None]] = []
+        self.errors: list[EvaluationIssue] = []
+        self.considered: list[_Stmt] = []
