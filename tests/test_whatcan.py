@@ -208,3 +208,15 @@ def test_who_can_with_a_resource_policy() -> None:
     }
     assert ACCOUNT.who_can("s3:GetObject", "arn:aws:s3:::b/k")
     assert ACCOUNT.who_can("s3:GetObject", "arn:aws:s3:::b/k", resource_policy=bucket_policy) == ()
+
+
+def test_users_answer_allowed_actions_like_roles() -> None:
+    from drpolicy._whatcan import allowed_actions
+
+    carol = ACCOUNT.user("carol")
+    listed = carol.allowed_actions(service="s3")
+    assert listed == allowed_actions(carol, service="s3")
+    assert "s3:GetObject" in names(listed)
+    for entry in listed:
+        decision = carol.evaluate(entry.action, entry.resource)
+        assert decision.decision == "Allowed" or entry.conditional, entry

@@ -51,7 +51,7 @@ from drpolicy.parser import _type_name, parse_policy
 from drpolicy.principals import Principal
 
 if TYPE_CHECKING:
-    from drpolicy._whatcan import PrincipalAccess
+    from drpolicy._whatcan import AllowedAction, PrincipalAccess
 from drpolicy.roles import (
     DEFAULT_ACCOUNT_ID,
     Role,
@@ -357,6 +357,26 @@ class User(_Identity):
         arn = f"arn:aws:iam::{account_id}:user{path}{name}"
         origins = {p.name: "inline" for p in parsed}
         return cls(name, arn, path, parsed, boundary, tuple(groups), origins)
+
+    def allowed_actions(
+        self,
+        resource: str | None = None,
+        *,
+        service: str | None = None,
+        context: Mapping[str, Any] | None = None,
+    ) -> tuple[AllowedAction, ...]:
+        """Every catalog action this user may perform, as :meth:`drpolicy.Role.allowed_actions`
+        answers it for a role (docs/aws-catalog.md).
+
+        Args:
+            resource: decide every action on this resource; by default on samples of the
+                resources the granting statements name.
+            service: only this service prefix's actions.
+            context: request context keys, as for :meth:`evaluate`.
+        """
+        from drpolicy._whatcan import allowed_actions
+
+        return allowed_actions(self, resource, service=service, context=context)
 
 
 # --------------------------------------------------------------------------------------
