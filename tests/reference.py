@@ -743,6 +743,8 @@ def condition_holds(
     absent = len(request_values) == 0
 
     # Ambiguous constructs (docs/semantics.md): unknown, so the statement fails closed.
+    if not policy_values:
+        return None  # an empty value list, key present or not
     if base == "Null":
         if qualifier is not None:
             return None  # a set qualifier on Null: AWS defines no result

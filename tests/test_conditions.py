@@ -769,34 +769,42 @@ def test_for_all_values_allows_a_request_without_tags() -> None:
 
 
 # ------------------------------------------------------------------------------------------
-# Empty policy value lists (S4): match only an absent key, and only under IfExists/ForAllValues
+# Empty policy value lists: ambiguous whether the key is present or not (issue 11: a Deny with
+# `[]` must never be inert, an Allow never grants through it)
 # ------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("op", "absent", "present"),
+    "op",
     [
-        ("StringEquals", False, False),
-        ("StringNotEquals", False, False),
-        ("StringLike", False, False),
-        ("NumericLessThan", False, False),
-        ("StringEqualsIfExists", True, False),
-        ("StringNotEqualsIfExists", True, False),
-        ("ForAllValues:StringEquals", True, False),
-        ("ForAllValues:StringNotEquals", True, False),
-        ("ForAnyValue:StringEquals", False, False),
-        ("ForAnyValue:StringNotEquals", False, False),
-        ("Null", False, False),
+        "StringEquals", "StringNotEquals", "StringLike", "NumericLessThan",
+        "StringEqualsIfExists", "StringNotEqualsIfExists", "ForAllValues:StringEquals",
+        "ForAllValues:StringNotEquals", "ForAnyValue:StringEquals", "ForAnyValue:StringNotEquals",
+        "Null",
     ],
 )
-def test_empty_policy_value_list(op: str, absent: bool, present: bool) -> None:
-    assert outcome(op, [], ABSENT) is absent
-    assert outcome(op, [], []) is absent
-    # an empty value list for a present key is ambiguous: never an inert Deny (issue 11)
-    assert outcome(op, [], "x") == ERROR
-    assert outcome(op, [], ["x", "y"]) == ERROR
-    end_to_end(op, [], ABSENT, absent)
+def test_empty_policy_value_list(op: str) -> None:
+    for request in (ABSENT, [], "x", ["x", "y"]):
+        assert outcome(op, [], request) == ERROR, request
+    end_to_end(op, [], ABSENT, ERROR)
     end_to_end(op, [], "1", ERROR)
+
+
+def test_a_deny_with_an_empty_value_list_is_never_inert() -> None:
+    # issue 11's repro: no context at all, so the key is missing
+    import drpolicy
+
+    decision = drpolicy.authorize(
+        "arn:aws:iam::111122223333:user/alice", "s3:GetObject", "arn:aws:s3:::b/k",
+        identity_policies=[{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+             "Condition": {"StringNotEquals": {"aws:PrincipalTag/team": []}}},
+        ]}],
+    )
+    assert decision.decision == "ExplicitlyDenied"
+    assert not decision.definite
+    assert "empty value list" in str(decision.errors[0])
 
 
 # ------------------------------------------------------------------------------------------

