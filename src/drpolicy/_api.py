@@ -240,10 +240,14 @@ def authorize(
     ('Allowed', 'resource')
     """
     caller, base = _caller(principal)
-    check_action(action)
+    if type(action) is not str or action not in _checked_actions:
+        _check_action(action)
     check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
-    identity = [] if identity_policies is None else _policies(identity_policies, "identity_policies")
+    identity_index = (
+        None if identity_policies is None
+        else _identity_index(identity_policies, "identity_policies")
+    )
     if resource_account is None:
         if resource != "*":
             resource_account = resource.split(":", 5)[4] or None
@@ -253,7 +257,6 @@ def authorize(
         )
     no_scps = type(scps) is tuple and not scps
     no_rcps = type(rcps) is tuple and not rcps
-    identity_index = _index(identity, "identity") if identity else None
     boundary = (
         None if permission_boundary is None
         else _index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
@@ -287,6 +290,50 @@ def authorize(
         ),
     )
     return decide(sets, caller, action, resource, ctx, resource_account=resource_account)
+
+
+_checked_actions: dict[str, None] = {}
+
+
+def _check_action(action: object) -> None:
+    """:func:`check_action`, remembering (bounded) the actions that passed."""
+    check_action(action)
+    if len(_checked_actions) >= _MEMO_LIMIT:
+        _checked_actions.clear()
+    _checked_actions[action] = None  # type: ignore[index]
+
+
+def _identity_index(sources: object, what: str) -> PolicyIndex | None:
+    """The index of a sequence of identity policies (``None`` for none), validated as
+    :func:`_policies` does. Remembered (bounded) by the identities of the entries: reused only
+    while every entry is the same object and every mapping still equals its snapshot (see
+    :func:`_compile`), so an edited dict is compiled again."""
+    key: tuple[int, ...] | None = None
+    if type(sources) is list or type(sources) is tuple:
+        key = tuple(map(id, sources))
+        entry = _indexes_by_ids.get(key)
+        if entry is not None:
+            seen, index = entry
+            for (source, snapshot), now in zip(seen, sources):
+                if source is not now or (snapshot is not None and snapshot != now):
+                    break
+            else:
+                return index
+    items = _policies(sources, what)
+    if not items:
+        return None
+    index = _index(items, "identity")
+    if key is not None:
+        kept: list[tuple[object, object]] = []
+        for i, source in enumerate(items):
+            entry2 = _by_identity.get((id(source), "identity", i))
+            if entry2 is None or entry2[0] is not source:
+                return index  # not memoised (an object that cannot be copied)
+            kept.append((source, entry2[1]))
+        if len(_indexes_by_ids) >= _MEMO_LIMIT:
+            _indexes_by_ids.clear()
+        _indexes_by_ids[key] = (tuple(kept), index)
+    return index
 
 
 def _context_arg(
@@ -378,6 +425,8 @@ _indexes: BoundedMemo[PolicyIndex] = BoundedMemo(256)
 # (id(source), policy type, position) -> (source, snapshot or None, compiled)
 _by_identity: dict[tuple[int, str, int], tuple[object, object, CompiledPolicy]] = {}
 _by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
+# ids of identity policy entries -> ((entry, snapshot or None), ...) and their index
+_indexes_by_ids: dict[tuple[int, ...], tuple[tuple[tuple[object, object], ...], PolicyIndex]] = {}
 _MEMO_LIMIT = 1024
 
 

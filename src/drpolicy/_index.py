@@ -428,7 +428,10 @@ class _Effect:
     one evaluation of the conditions per set; ``slow``: the rest, decided per statement.
     """
 
-    __slots__ = ("ambiguous", "conditional", "deny", "has_principal", "plain", "slow", "stmts")
+    __slots__ = (
+        "ambiguous", "conditional", "deny", "has_principal", "plain", "plain_only", "slow",
+        "stmts",
+    )
 
     def __init__(
         self, stmts: Sequence[_Stmt], deny: bool, cache: dict[Any, Any],
@@ -459,6 +462,9 @@ class _Effect:
             for group in by_conditions.values()
         )
         self.slow = tuple(slow)
+        # only unconditional statements with static patterns: no condition is read, nothing
+        # can err, so deciding needs only the resource matcher
+        self.plain_only = self.plain is not None and not self.conditional and not self.slow
 
     def applies(self, resource: str, context: CtxArg) -> bool:
         """Whether some statement applies in full (resource and conditions). Fails closed:
@@ -530,8 +536,10 @@ class _Effect:
         out: list[_Stmt] = []
         sources = 0
         deny = self.deny
-        if self.plain is not None:
-            out = self.plain.which(resource)
+        plain = self.plain
+        # a Deny rarely applies: one "does any?" call first spares listing none
+        if plain is not None and (not deny or plain.test(resource)):
+            out = plain.which(resource)
             sources = 1 if out else 0
         for resources, conditions, references in self.conditional:
             hit = resources.which(resource)
