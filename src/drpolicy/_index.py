@@ -235,10 +235,16 @@ class _Resources:
     ``test(resource)`` answers "does any?" in one call; :meth:`which` lists them.
     """
 
-    __slots__ = ("always", "exact", "rest", "rest_match", "rest_stmts", "stmts", "test", "tokens")
+    __slots__ = (
+        "always", "exact", "memo", "only", "rest", "rest_match", "rest_stmts", "stmts", "test",
+        "tokens",
+    )
 
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
         self.stmts = tuple(stmts)
+        # the one statement of the set, if it has one: `test` then says which statements match
+        self.only = self.stmts[0] if len({id(s) for s in stmts}) == 1 else None
+        self.memo: Any = None  # what a caller derives from `only` (evaluator: its Decision)
         always = [s for s in stmts if s.any_resource]
         exact: dict[str, list[_Stmt]] = {}
         wild: list[tuple[ArnPattern, _Stmt]] = []

@@ -263,7 +263,16 @@ def decide_identity(
         # no Deny applies and no condition is read: the allowing statements decide alone
         if allow is None:
             return _IMPLICIT_DENY
-        hits = allow.plain.which(resource)  # type: ignore[union-attr]
+        plain = allow.plain
+        assert plain is not None
+        if plain.only is not None:
+            if not plain.test(resource):
+                return _IMPLICIT_DENY
+            decision = plain.memo
+            if decision is None:
+                decision = plain.memo = _memo_decision("Allowed", (plain.only,))
+            return decision  # type: ignore[no-any-return]
+        hits = plain.which(resource)
         if not hits:
             return _IMPLICIT_DENY
         if len(hits) > 1:
