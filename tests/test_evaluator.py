@@ -680,3 +680,29 @@ def test_not_principal_ambiguities(
     d = drpolicy.authorize(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", resource_policy=policy(*statements))
     assert d.allowed is allowed
     assert bool(d.ambiguities) is ambiguous
+
+
+def test_placed_statement_copies_every_slot() -> None:
+    """An index's copy of a compiled statement differs from it only in ``order``."""
+    from drpolicy._compiled import _Stmt, compile_policy
+
+    (s,) = compile_policy(policy(allow())).statements
+    copy = s.placed(7)
+    assert copy.order == 7
+    for name in _Stmt.__slots__:
+        if name != "order":
+            assert getattr(copy, name) is getattr(s, name), name
+
+
+def test_compiling_leaves_the_garbage_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    Role.from_policies("r", {"p": policy(allow())})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Role.from_policies("r", {"p": policy(allow())})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
