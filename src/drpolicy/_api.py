@@ -103,22 +103,29 @@ def is_allowed(
     ...            context={"iam:PassedToService": "robomaker.amazonaws.com"})
     False
     """
-    data = decision_cache._data
-    if not decision_cache._maxsize:
+    maxsize = decision_cache._maxsize
+    if not maxsize:
         return bool(_subject(role).is_allowed(action, resource, context))
-    try:
-        # (role, action, resource, *context items): cheap to build and hash; a list value
-        # makes it unhashable, and then freeze_context turns lists into tuples
-        key: Any = (role, action, resource) if context is None else (
-            role, action, resource, *context.items()
-        )
+    data = decision_cache._data
+    key: Any
+    if context is None:
+        key = (role, action, resource)
         try:
             hit = data.get(key)
-        except TypeError:
-            key = (role, action, resource, freeze_context(context))  # type: ignore[arg-type]
-            hit = data.get(key)
-    except (TypeError, AttributeError):  # unhashable input: let validation report it
-        key = hit = None
+        except TypeError:  # unhashable input: let validation report it
+            key = hit = None
+    else:
+        try:
+            # (role, action, resource, *context items): cheap to build and hash; a list value
+            # makes it unhashable, and then freeze_context turns lists into tuples
+            key = (role, action, resource, *context.items())
+            try:
+                hit = data.get(key)
+            except TypeError:
+                key = (role, action, resource, freeze_context(context))
+                hit = data.get(key)
+        except (TypeError, AttributeError):  # unhashable input: let validation report it
+            key = hit = None
     if hit is not None:
         return hit
     subject = role if type(role) is Role else _subject(role)
@@ -126,7 +133,7 @@ def is_allowed(
     if key is not None and (context is None or _only_strings(context)):
         # INVARIANT: only string-valued contexts are cached: `1 == True` hash alike but mean
         # "1" and "true", so a key with other values could answer for the wrong request
-        if len(data) >= decision_cache._maxsize:
+        if len(data) >= maxsize:
             decision_cache.put(key, answer)  # evicts
         else:
             data[key] = answer

@@ -852,11 +852,18 @@ class PolicyIndex:
         except TypeError:  # an unhashable "action": let check_action say what is wrong
             group = self._build_group(action)
         deny = group.deny
-        if deny is not None and deny.applies(resource, context):
-            return DENY
+        if deny is not None:
+            if deny.plain_only:
+                if deny.plain.test(resource):  # type: ignore[union-attr]
+                    return DENY
+            elif deny.applies(resource, context):
+                return DENY
         allow = group.allow
-        if allow is not None and allow.applies(resource, context):
-            return ALLOW
+        if allow is not None:
+            if allow.plain_only:
+                return ALLOW if allow.plain.test(resource) else NONE  # type: ignore[union-attr]
+            if allow.applies(resource, context):
+                return ALLOW
         return NONE
 
     def scan(
