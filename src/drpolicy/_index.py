@@ -299,6 +299,9 @@ class _Resources:
 
     def which(self, resource: str) -> list[_Stmt]:
         """Every statement of the set whose Resource matches (possibly repeated)."""
+        only = self.only
+        if only is not None:
+            return [only] if self.test(resource) else []
         out = list(self.always)
         hit = self.exact.get(resource)
         if hit:

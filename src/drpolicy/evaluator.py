@@ -283,11 +283,15 @@ def decide_identity(
     denies = () if deny is None else deny.collect(resource, context, errors, missing)
     allows = () if allow is None else allow.collect(resource, context, errors, missing)
     if boundary is None:
-        if not errors and not missing:
-            # the common case: the Decision is a function of the statements that decided
+        if not errors:
+            # the common case: the Decision is a function of the statements that decided and
+            # the missing keys
+            shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
             if denies:
-                return _memo_decision("ExplicitlyDenied", denies)
-            return _memo_decision("Allowed" if allows else "ImplicitlyDenied", allows)
+                return _memo_decision("ExplicitlyDenied", denies, missing=shown)
+            return _memo_decision(
+                "Allowed" if allows else "ImplicitlyDenied", allows, missing=shown
+            )
         if len(errors) > 1:
             errors.sort(key=_first)
         issues = tuple([e for _, e in errors]) if errors else ()
@@ -340,18 +344,20 @@ _DECISIONS_LIMIT: Final = 4096
 
 
 def _memo_decision(
-    outcome: DecisionValue, stmts: Sequence[_Stmt], by: PolicyType = "identity"
+    outcome: DecisionValue, stmts: Sequence[_Stmt], by: PolicyType = "identity",
+    *, missing: tuple[str, ...] = (),
 ) -> Decision:
-    """The :class:`Decision` decided by ``by`` with no missing keys and no errors whose
-    reasons are ``stmts`` (none for an implicit deny), shared between requests (bounded
-    memo keyed by the statement objects; a Decision is an immutable value)."""
-    key = (outcome, by, *stmts)
+    """The :class:`Decision` decided by ``by`` with no errors whose reasons are ``stmts``
+    (none for an implicit deny) and whose missing context keys are ``missing``, shared
+    between requests (bounded memo keyed by the statement objects and the keys; a Decision
+    is an immutable value)."""
+    key = (outcome, by, missing, *stmts)
     hit = _decisions.get(key)
     if hit is None:
         if len(_decisions) >= _DECISIONS_LIMIT:
             _decisions.clear()
         hit = _decisions[key] = Decision(
-            outcome, tuple([s.ref for s in stmts]), by, (), ()
+            outcome, tuple([s.ref for s in stmts]), by, missing, ()
         )
     return hit
 
