@@ -511,6 +511,51 @@ def test_shared_compiled_policies_never_lose_a_deny() -> None:
     assert [str(r) for r in d.reasons] == ["identity:deny: Statement[0]"]
 
 
+def test_authorize_recompiles_a_reused_list_whose_entries_changed() -> None:
+    """authorize() remembers the index of an identity policy list by its entries' identities;
+    a dict edited in place, or an entry replaced in the same list, is compiled again."""
+    alice = "arn:aws:iam::111122223333:user/alice"
+    doc: dict[str, Any] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    policies: list[Any] = [doc]
+    assert drpolicy.authorize(alice, "s3:GetObject", OBJ, identity_policies=policies).allowed
+    doc["Statement"][0]["Effect"] = "Deny"
+    d = drpolicy.authorize(alice, "s3:GetObject", OBJ, identity_policies=policies)
+    assert d.decision == "ExplicitlyDenied"
+    policies[0] = {"Version": "2012-10-17", "Statement": []}
+    d = drpolicy.authorize(alice, "s3:GetObject", OBJ, identity_policies=policies)
+    assert (d.decision, d.reasons) == ("ImplicitlyDenied", ())
+    policies.append({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]})
+    d = drpolicy.authorize(alice, "s3:GetObject", OBJ, identity_policies=policies)
+    assert [str(r) for r in d.reasons] == ["identity:identity-1: Statement[0]"]
+    with pytest.raises(RequestError):
+        drpolicy.authorize(alice, "s3:GetObject", OBJ, identity_policies=[*policies, 3])
+    with pytest.raises(RequestError):
+        drpolicy.authorize(alice, "s3 GetObject", OBJ, identity_policies=policies)
+
+
+def test_shared_decisions_equal_fresh_ones() -> None:
+    """Decisions of the identity path are shared between requests with the same deciding
+    statements; each equals the value built from scratch, and missing keys or errors are
+    never carried from one request to another."""
+    role = Role.from_policies("r", {"p": policy(
+        allow(), {"Effect": "Deny", "Action": "s3:GetObject", "Resource": f"{OBJ}-secret"},
+        {**allow("s3:PutObject"), "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}},
+    )})
+    first = role.evaluate("s3:GetObject", OBJ)
+    again = role.evaluate("s3:GetObject", OBJ)
+    assert first == again == Decision("Allowed", first.reasons, "identity", (), ())
+    denied = role.evaluate("s3:GetObject", f"{OBJ}-secret")
+    assert (denied.decision, [r.index for r in denied.reasons]) == ("ExplicitlyDenied", [1])
+    assert role.evaluate("s3:PutObject", OBJ).missing_context == ("aws:SourceVpc",)
+    put = role.evaluate("s3:PutObject", OBJ, {"aws:SourceVpc": "vpc-1"})
+    assert (put.decision, put.missing_context) == ("Allowed", ())
+    assert role.evaluate("s3:PutObject", OBJ).missing_context == ("aws:SourceVpc",)
+    nothing = role.evaluate("s3:DeleteObject", OBJ)
+    assert nothing == Decision("ImplicitlyDenied", (), "identity", (), ())
+
+
 KMS_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
@@ -635,3 +680,29 @@ def test_not_principal_ambiguities(
     d = drpolicy.authorize(ALICE, "s3:GetObject", "arn:aws:s3:::b/k", resource_policy=policy(*statements))
     assert d.allowed is allowed
     assert bool(d.ambiguities) is ambiguous
+
+
+def test_placed_statement_copies_every_slot() -> None:
+    """An index's copy of a compiled statement differs from it only in ``order``."""
+    from drpolicy._compiled import _Stmt, compile_policy
+
+    (s,) = compile_policy(policy(allow())).statements
+    copy = s.placed(7)
+    assert copy.order == 7
+    for name in _Stmt.__slots__:
+        if name != "order":
+            assert getattr(copy, name) is getattr(s, name), name
+
+
+def test_compiling_leaves_the_garbage_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    Role.from_policies("r", {"p": policy(allow())})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        Role.from_policies("r", {"p": policy(allow())})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -103,22 +103,29 @@ def is_allowed(
     ...            context={"iam:PassedToService": "robomaker.amazonaws.com"})
     False
     """
-    data = decision_cache._data
-    if not decision_cache._maxsize:
+    maxsize = decision_cache._maxsize
+    if not maxsize:
         return bool(_subject(role).is_allowed(action, resource, context))
-    try:
-        # (role, action, resource, *context items): cheap to build and hash; a list value
-        # makes it unhashable, and then freeze_context turns lists into tuples
-        key: Any = (role, action, resource) if context is None else (
-            role, action, resource, *context.items()
-        )
+    data = decision_cache._data
+    key: Any
+    if context is None:
+        key = (role, action, resource)
         try:
             hit = data.get(key)
-        except TypeError:
-            key = (role, action, resource, freeze_context(context))  # type: ignore[arg-type]
-            hit = data.get(key)
-    except (TypeError, AttributeError):  # unhashable input: let validation report it
-        key = hit = None
+        except TypeError:  # unhashable input: let validation report it
+            key = hit = None
+    else:
+        try:
+            # (role, action, resource, *context items): cheap to build and hash; a list value
+            # makes it unhashable, and then freeze_context turns lists into tuples
+            key = (role, action, resource, *context.items())
+            try:
+                hit = data.get(key)
+            except TypeError:
+                key = (role, action, resource, freeze_context(context))
+                hit = data.get(key)
+        except (TypeError, AttributeError):  # unhashable input: let validation report it
+            key = hit = None
     if hit is not None:
         return hit
     subject = role if type(role) is Role else _subject(role)
@@ -126,7 +133,7 @@ def is_allowed(
     if key is not None and (context is None or _only_strings(context)):
         # INVARIANT: only string-valued contexts are cached: `1 == True` hash alike but mean
         # "1" and "true", so a key with other values could answer for the wrong request
-        if len(data) >= decision_cache._maxsize:
+        if len(data) >= maxsize:
             decision_cache.put(key, answer)  # evicts
         else:
             data[key] = answer
@@ -240,10 +247,14 @@ def authorize(
     ('Allowed', 'resource')
     """
     caller, base = _caller(principal)
-    check_action(action)
+    if type(action) is not str or action not in _checked_actions:
+        _check_action(action)
     check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
-    identity = [] if identity_policies is None else _policies(identity_policies, "identity_policies")
+    identity_index = (
+        None if identity_policies is None
+        else _identity_index(identity_policies, "identity_policies")
+    )
     if resource_account is None:
         if resource != "*":
             resource_account = resource.split(":", 5)[4] or None
@@ -253,7 +264,6 @@ def authorize(
         )
     no_scps = type(scps) is tuple and not scps
     no_rcps = type(rcps) is tuple and not rcps
-    identity_index = _index(identity, "identity") if identity else None
     boundary = (
         None if permission_boundary is None
         else _index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
@@ -287,6 +297,50 @@ def authorize(
         ),
     )
     return decide(sets, caller, action, resource, ctx, resource_account=resource_account)
+
+
+_checked_actions: dict[str, None] = {}
+
+
+def _check_action(action: object) -> None:
+    """:func:`check_action`, remembering (bounded) the actions that passed."""
+    check_action(action)
+    if len(_checked_actions) >= _MEMO_LIMIT:
+        _checked_actions.clear()
+    _checked_actions[action] = None  # type: ignore[index]
+
+
+def _identity_index(sources: object, what: str) -> PolicyIndex | None:
+    """The index of a sequence of identity policies (``None`` for none), validated as
+    :func:`_policies` does. Remembered (bounded) by the identities of the entries: reused only
+    while every entry is the same object and every mapping still equals its snapshot (see
+    :func:`_compile`), so an edited dict is compiled again."""
+    key: tuple[int, ...] | None = None
+    if type(sources) is list or type(sources) is tuple:
+        key = tuple(map(id, sources))
+        entry = _indexes_by_ids.get(key)
+        if entry is not None:
+            seen, index = entry
+            for (source, snapshot), now in zip(seen, sources):
+                if source is not now or (snapshot is not None and snapshot != now):
+                    break
+            else:
+                return index
+    items = _policies(sources, what)
+    if not items:
+        return None
+    index = _index(items, "identity")
+    if key is not None:
+        kept: list[tuple[object, object]] = []
+        for i, source in enumerate(items):
+            entry2 = _by_identity.get((id(source), "identity", i))
+            if entry2 is None or entry2[0] is not source:
+                return index  # not memoised (an object that cannot be copied)
+            kept.append((source, entry2[1]))
+        if len(_indexes_by_ids) >= _MEMO_LIMIT:
+            _indexes_by_ids.clear()
+        _indexes_by_ids[key] = (tuple(kept), index)
+    return index
 
 
 def _context_arg(
@@ -378,6 +432,8 @@ _indexes: BoundedMemo[PolicyIndex] = BoundedMemo(256)
 # (id(source), policy type, position) -> (source, snapshot or None, compiled)
 _by_identity: dict[tuple[int, str, int], tuple[object, object, CompiledPolicy]] = {}
 _by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
+# ids of identity policy entries -> ((entry, snapshot or None), ...) and their index
+_indexes_by_ids: dict[tuple[int, ...], tuple[tuple[tuple[object, object], ...], PolicyIndex]] = {}
 _MEMO_LIMIT = 1024
 
 

@@ -11,7 +11,9 @@ place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import gc
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -88,8 +90,19 @@ class _Stmt:
         shared (between indexes, and through the compile caches), so an index never writes
         into their statements."""
         copy = _Stmt.__new__(_Stmt)
-        for name in _Stmt.__slots__:
-            setattr(copy, name, getattr(self, name))
+        copy._fullmatch = self._fullmatch
+        copy.actions = self.actions
+        copy.any_resource = self.any_resource
+        copy.conditions = self.conditions
+        copy.deny = self.deny
+        copy.not_actions = self.not_actions
+        copy.not_patterns = self.not_patterns
+        copy.not_principal = self.not_principal
+        copy.patterns = self.patterns
+        copy.principal = self.principal
+        copy.ref = self.ref
+        copy.statement = self.statement
+        copy.static = self.static
         copy.order = order
         return copy
 
@@ -161,6 +174,26 @@ class _Stmt:
         return holds
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a policy set is parsed and compiled.
+
+    Compiling allocates tens of thousands of long-lived objects for a large policy, and each
+    allocation burst triggers collections that scan the growing heap (a quarter of the time
+    for 10,000 statements). Nothing is freed by pausing: reference counting still frees
+    everything, and cycles are collected at the next collection. The collector is enabled
+    again on exit only if it was enabled on entry.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 @attrs.frozen(slots=True, eq=False)
 class CompiledPolicy:
     """A policy compiled for one policy type: matchers and conditions built once.
@@ -192,12 +225,13 @@ def compile_policy(
         if source.policy_type == policy_type and (name is None or name == source.policy.name):
             return source
         source = source.policy
-    policy = parse_policy(source, name=name, policy_type=policy_type)
-    variables = policy.version == "2012-10-17"
-    stmts = tuple(
-        _compile_statement(policy, policy_type, s, i, variables)
-        for i, s in enumerate(policy.statements)
-    )
+    with gc_paused():
+        policy = parse_policy(source, name=name, policy_type=policy_type)
+        variables = policy.version == "2012-10-17"
+        stmts = tuple(
+            _compile_statement(policy, policy_type, s, i, variables)
+            for i, s in enumerate(policy.statements)
+        )
     return CompiledPolicy(policy, policy_type, stmts)
 
 

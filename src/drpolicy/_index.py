@@ -235,10 +235,16 @@ class _Resources:
     ``test(resource)`` answers "does any?" in one call; :meth:`which` lists them.
     """
 
-    __slots__ = ("always", "exact", "rest", "rest_match", "rest_stmts", "stmts", "test", "tokens")
+    __slots__ = (
+        "always", "exact", "memo", "only", "rest", "rest_match", "rest_stmts", "stmts", "test",
+        "tokens",
+    )
 
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
         self.stmts = tuple(stmts)
+        # the one statement of the set, if it has one: `test` then says which statements match
+        self.only = self.stmts[0] if len({id(s) for s in stmts}) == 1 else None
+        self.memo: Any = None  # what a caller derives from `only` (evaluator: its Decision)
         always = [s for s in stmts if s.any_resource]
         exact: dict[str, list[_Stmt]] = {}
         wild: list[tuple[ArnPattern, _Stmt]] = []
@@ -293,6 +299,9 @@ class _Resources:
 
     def which(self, resource: str) -> list[_Stmt]:
         """Every statement of the set whose Resource matches (possibly repeated)."""
+        only = self.only
+        if only is not None:
+            return [only] if self.test(resource) else []
         out = list(self.always)
         hit = self.exact.get(resource)
         if hit:
@@ -428,7 +437,10 @@ class _Effect:
     one evaluation of the conditions per set; ``slow``: the rest, decided per statement.
     """
 
-    __slots__ = ("ambiguous", "conditional", "deny", "has_principal", "plain", "slow", "stmts")
+    __slots__ = (
+        "ambiguous", "conditional", "deny", "has_principal", "plain", "plain_only", "slow",
+        "stmts",
+    )
 
     def __init__(
         self, stmts: Sequence[_Stmt], deny: bool, cache: dict[Any, Any],
@@ -459,6 +471,9 @@ class _Effect:
             for group in by_conditions.values()
         )
         self.slow = tuple(slow)
+        # only unconditional statements with static patterns: no condition is read, nothing
+        # can err, so deciding needs only the resource matcher
+        self.plain_only = self.plain is not None and not self.conditional and not self.slow
 
     def applies(self, resource: str, context: CtxArg) -> bool:
         """Whether some statement applies in full (resource and conditions). Fails closed:
@@ -530,8 +545,10 @@ class _Effect:
         out: list[_Stmt] = []
         sources = 0
         deny = self.deny
-        if self.plain is not None:
-            out = self.plain.which(resource)
+        plain = self.plain
+        # a Deny rarely applies: one "does any?" call first spares listing none
+        if plain is not None and (not deny or plain.test(resource)):
+            out = plain.which(resource)
             sources = 1 if out else 0
         for resources, conditions, references in self.conditional:
             hit = resources.which(resource)
@@ -838,11 +855,18 @@ class PolicyIndex:
         except TypeError:  # an unhashable "action": let check_action say what is wrong
             group = self._build_group(action)
         deny = group.deny
-        if deny is not None and deny.applies(resource, context):
-            return DENY
+        if deny is not None:
+            if deny.plain_only:
+                if deny.plain.test(resource):  # type: ignore[union-attr]
+                    return DENY
+            elif deny.applies(resource, context):
+                return DENY
         allow = group.allow
-        if allow is not None and allow.applies(resource, context):
-            return ALLOW
+        if allow is not None:
+            if allow.plain_only:
+                return ALLOW if allow.plain.test(resource) else NONE  # type: ignore[union-attr]
+            if allow.applies(resource, context):
+                return ALLOW
         return NONE
 
     def scan(

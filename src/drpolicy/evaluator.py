@@ -20,10 +20,10 @@ when it is a Deny; the error is reported in :attr:`Decision.errors`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final, NamedTuple
 
-from drpolicy._compiled import CompiledPolicy, Context, compile_policy
+from drpolicy._compiled import CompiledPolicy, Context, _Stmt, compile_policy
 from drpolicy._index import (
     ALLOW,
     DENY,
@@ -32,6 +32,7 @@ from drpolicy._index import (
     NONE,
     LazyContext,
     PolicyIndex,
+    _order,
     _Scan,
     check_action,
     check_context,
@@ -39,7 +40,7 @@ from drpolicy._index import (
     normalise_context,
 )
 from drpolicy.errors import RequestError
-from drpolicy.model import Decision, EvaluationIssue, PolicyType, StatementRef
+from drpolicy.model import Decision, DecisionValue, EvaluationIssue, PolicyType, StatementRef
 from drpolicy.principals import GRANT_STRENGTH, MatchKind, Principal
 
 __all__ = [
@@ -196,6 +197,7 @@ CtxArg = Context | LazyContext
 
 # sts:GetCallerIdentity needs no permission and cannot be denied (FREE_ACTION)
 _FREE_DECISION: Final = Decision("Allowed", (), None, (), ())
+_IMPLICIT_DENY: Final = Decision("ImplicitlyDenied", (), "identity", (), ())
 
 _callers: dict[str, tuple[Principal, dict[str, tuple[str, ...]]]] = {}
 _CALLERS_LIMIT: Final = 4096
@@ -247,8 +249,6 @@ def decide_identity(
             PolicySets(identity=identity, boundary=boundary), principal, action, resource,
             context, resource_account=None,
         )
-    errors: list[tuple[int, EvaluationIssue]] = []
-    missing: dict[str, str] = {}
     try:
         group = identity._groups.get(action) or identity._build_group(action)
     except TypeError:  # an unhashable "action": let check_action say what is wrong
@@ -256,10 +256,42 @@ def decide_identity(
     if group is FREE_GROUP:
         return _FREE_DECISION
     deny = group.deny
-    denies = () if deny is None else deny.collect(resource, context, errors, missing)
     allow = group.allow
+    if boundary is None and (allow is None or allow.plain_only) and (
+        deny is None or (deny.plain_only and not deny.plain.test(resource))  # type: ignore[union-attr]
+    ):
+        # no Deny applies and no condition is read: the allowing statements decide alone
+        if allow is None:
+            return _IMPLICIT_DENY
+        plain = allow.plain
+        assert plain is not None
+        if plain.only is not None:
+            if not plain.test(resource):
+                return _IMPLICIT_DENY
+            decision = plain.memo
+            if decision is None:
+                decision = plain.memo = _memo_decision("Allowed", (plain.only,))
+            return decision  # type: ignore[no-any-return]
+        hits = plain.which(resource)
+        if not hits:
+            return _IMPLICIT_DENY
+        if len(hits) > 1:
+            hits = sorted({s.order: s for s in hits}.values(), key=_order)
+        return _memo_decision("Allowed", hits)
+    errors: list[tuple[int, EvaluationIssue]] = []
+    missing: dict[str, str] = {}
+    denies = () if deny is None else deny.collect(resource, context, errors, missing)
     allows = () if allow is None else allow.collect(resource, context, errors, missing)
     if boundary is None:
+        if not errors:
+            # the common case: the Decision is a function of the statements that decided and
+            # the missing keys
+            shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+            if denies:
+                return _memo_decision("ExplicitlyDenied", denies, missing=shown)
+            return _memo_decision(
+                "Allowed" if allows else "ImplicitlyDenied", allows, missing=shown
+            )
         if len(errors) > 1:
             errors.sort(key=_first)
         issues = tuple([e for _, e in errors]) if errors else ()
@@ -281,6 +313,17 @@ def decide_identity(
     boundary_allows = bgroup.allow is not None and bool(
         bgroup.allow.collect(resource, context, bound_errors, missing)
     )
+    if not errors and not bound_errors and not missing:
+        if denies or bdenies:
+            return _memo_decision(
+                "ExplicitlyDenied", [*denies, *bdenies],
+                "identity" if denies else "permission_boundary",
+            )
+        if not allows:
+            return _memo_decision("ImplicitlyDenied", ())
+        if not boundary_allows:
+            return _memo_decision("ImplicitlyDenied", (), "permission_boundary")
+        return _memo_decision("Allowed", allows)
     errors.sort(key=_first)
     bound_errors.sort(key=_first)
     issues = tuple([e for _, e in errors + bound_errors])
@@ -294,6 +337,29 @@ def decide_identity(
     if not boundary_allows:
         return Decision("ImplicitlyDenied", (), "permission_boundary", shown, issues)
     return Decision("Allowed", tuple([s.ref for s in allows]), "identity", shown, issues)
+
+
+_decisions: dict[tuple[object, ...], Decision] = {}
+_DECISIONS_LIMIT: Final = 4096
+
+
+def _memo_decision(
+    outcome: DecisionValue, stmts: Sequence[_Stmt], by: PolicyType = "identity",
+    *, missing: tuple[str, ...] = (),
+) -> Decision:
+    """The :class:`Decision` decided by ``by`` with no errors whose reasons are ``stmts``
+    (none for an implicit deny) and whose missing context keys are ``missing``, shared
+    between requests (bounded memo keyed by the statement objects and the keys; a Decision
+    is an immutable value)."""
+    key = (outcome, by, missing, *stmts)
+    hit = _decisions.get(key)
+    if hit is None:
+        if len(_decisions) >= _DECISIONS_LIMIT:
+            _decisions.clear()
+        hit = _decisions[key] = Decision(
+            outcome, tuple([s.ref for s in stmts]), by, missing, ()
+        )
+    return hit
 
 
 def _first(item: tuple[int, EvaluationIssue]) -> int:

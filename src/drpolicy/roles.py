@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from drpolicy._compiled import gc_paused
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     ALLOW,
@@ -73,13 +74,14 @@ class _Identity:
 
     def _compile_identity(self, kind: str) -> None:
         set_ = object.__setattr__
-        set_(self, "_identity", PolicyIndex(
-            [compile_policy(p, "identity") for p in self.policies], "identity"
-        ))
-        set_(self, "_boundary", None if self.permission_boundary is None else PolicyIndex(
-            [compile_policy(self.permission_boundary, "permission_boundary")],
-            "permission_boundary",
-        ))
+        with gc_paused():
+            set_(self, "_identity", PolicyIndex(
+                [compile_policy(p, "identity") for p in self.policies], "identity"
+            ))
+            set_(self, "_boundary", None if self.permission_boundary is None else PolicyIndex(
+                [compile_policy(self.permission_boundary, "permission_boundary")],
+                "permission_boundary",
+            ))
         principal = Principal.parse(self.arn)
         if principal.kind != kind:
             raise RequestError(f"`{self.arn}` is not a {kind} ARN")
@@ -188,7 +190,8 @@ def _parse_identity_policies(
         )
     else:
         items = [(_policy_name(v) or f"{owner}/policy-{i}", v) for i, v in enumerate(policies)]
-    return tuple(_as_policy(v, "identity", k) for k, v in items)
+    with gc_paused():
+        return tuple(_as_policy(v, "identity", k) for k, v in items)
 
 
 def _parse_boundary(owner: str, boundary: PolicySource | None) -> Policy | None:
