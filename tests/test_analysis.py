@@ -49,9 +49,13 @@ def decide(policy: Any, w: Any, policy_type: str) -> bool:
             w.principal, w.action, w.resource, context=ctx, identity_policies=[policy],
             resource_account=w.resource_account,
         ).allowed
-    principal = drpolicy.Principal.parse(w.principal) if not w.principal.startswith(
-        ("web-identity:", "canonical-user:")) else None
-    assert principal is not None, "the corpus only uses IAM, service and anonymous principals"
+    # witnesses name web-identity and canonical-user callers in a descriptive form
+    if w.principal.startswith("web-identity:"):
+        principal = drpolicy.Principal.web_identity(w.principal.split(":", 1)[1])
+    elif w.principal.startswith("canonical-user:"):
+        principal = drpolicy.Principal.canonical_user(w.principal.split(":", 1)[1])
+    else:
+        principal = drpolicy.Principal.parse(w.principal)
     return drpolicy.authorize(
         principal, w.action, w.resource, context=ctx,
         identity_policies=[ALLOW_ALL] if principal.is_iam else [],

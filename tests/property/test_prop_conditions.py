@@ -129,7 +129,7 @@ class TestIfExists:
     present in the context of the request, process the key as specified in the policy. If the
     key is not present, evaluate the condition element as true." (a key given with no values
     is absent, docs/conditions.md). With a set qualifier, a missing key is an ambiguous
-    construct (docs/semantics.md)."""
+    construct, and so is an empty value list (docs/semantics.md)."""
 
     @given(clause_cases(), st.sampled_from(["", "ForAllValues:", "ForAnyValue:"]))
     def test_if_exists(self, case: tuple[str, list[str], Context], qualifier: str) -> None:
@@ -140,6 +140,9 @@ class TestIfExists:
         event(f"present={present}")
         if present:
             assert if_exists == plain
+        elif not values:
+            # an empty value list is ambiguous whatever the key (docs/semantics.md)
+            assert if_exists is None
         elif qualifier:
             # IfExists says true, the set qualifier says otherwise: ambiguous (fails closed)
             assert if_exists is None
