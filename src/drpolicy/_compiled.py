@@ -29,7 +29,7 @@ from drpolicy.conditions import CompiledCondition, ConditionEvaluationError, com
 from drpolicy.model import Policy, PolicyType, Statement, StatementRef
 from drpolicy.parser import parse_policy
 
-__all__ = ["CompiledPolicy", "Context", "compile_policy"]
+__all__ = ["CompiledPolicy", "Context", "all_hold", "compile_policy"]
 
 Context = Mapping[str, tuple[str, ...]]
 
@@ -161,17 +161,23 @@ class _Stmt:
         """AND of the compiled conditions; raises :class:`ConditionEvaluationError` when any
         clause errors, even if another is false (an error anywhere in the statement makes it
         fail closed, independent of clause order)."""
-        holds = True
-        error: ConditionEvaluationError | None = None
-        for clause in self.conditions:
-            try:
-                if not clause(context):
-                    holds = False
-            except ConditionEvaluationError as exc:
-                error = error or exc
-        if error is not None:
-            raise error
-        return holds
+        return all_hold(self.conditions, context)
+
+
+def all_hold(conditions: tuple[CompiledCondition, ...], context: Context) -> bool:
+    """AND of compiled conditions; every clause is evaluated, and the first error is raised
+    even when another clause is false (the outcome never depends on clause order)."""
+    holds = True
+    error: ConditionEvaluationError | None = None
+    for clause in conditions:
+        try:
+            if not clause(context):
+                holds = False
+        except ConditionEvaluationError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return holds
 
 
 @contextlib.contextmanager

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal
 
-from drpolicy._compiled import CompiledPolicy, Context, _Stmt
+from drpolicy._compiled import CompiledPolicy, Context, _Stmt, all_hold
 from drpolicy._wildcard import ActionPattern, ArnPattern, _compile_source
 from drpolicy.arn import parse_arn
 from drpolicy.conditions import AmbiguousConstruct, CompiledCondition, ConditionEvaluationError
@@ -559,7 +559,7 @@ class _Effect:
                 if key not in ctx and key not in missing:
                     missing[key] = shown
             try:
-                holds = _all_hold(conditions, ctx)
+                holds = all_hold(conditions, ctx)
             except ConditionEvaluationError as exc:
                 errors.extend((s.order, _issue(s.ref, exc)) for s in hit)
                 holds = deny  # fail closed
@@ -597,22 +597,6 @@ class _Effect:
         if sources > 1 or len(out) > 1:
             out = sorted({s.order: s for s in out}.values(), key=_order)
         return out
-
-
-def _all_hold(conditions: tuple[CompiledCondition, ...], context: Context) -> bool:
-    """AND of the conditions; every clause is evaluated, and the first error is raised even
-    when another clause is false (as :meth:`_Stmt.conditions_hold`)."""
-    holds = True
-    error: ConditionEvaluationError | None = None
-    for clause in conditions:
-        try:
-            if not clause(context):
-                holds = False
-        except ConditionEvaluationError as exc:
-            error = error or exc
-    if error is not None:
-        raise error
-    return holds
 
 
 def _references(conditions: tuple[CompiledCondition, ...]) -> tuple[tuple[str, str], ...]:
