@@ -81,3 +81,58 @@ def test_bad_requests_are_not_cached_and_still_raise() -> None:
             drpolicy.is_allowed(ROLE, "s3:GetObject", "not-an-arn")
         with pytest.raises(drpolicy.RequestError):
             drpolicy.is_allowed(ROLE, ["s3:GetObject"], "*")  # type: ignore[arg-type]
+
+
+def _distinct(n: int, start: int = 0) -> list[tuple[str, str]]:
+    return [("s3:GetObject", f"arn:aws:s3:::bucket/key-{i}") for i in range(start, start + n)]
+
+
+def test_steps_aside_on_distinct_traffic_and_answers_the_same() -> None:
+    from drpolicy._cache import BYPASS, WINDOW
+
+    role = drpolicy.role("deepracer")
+    cache = drpolicy.decision_cache
+    requests = _distinct(WINDOW + 100)
+    for action, resource in requests[:WINDOW]:
+        assert drpolicy.is_allowed(role, action, resource) is role.is_allowed(action, resource)
+    assert cache.bypassing  # a window of misses only
+    size = len(cache)
+    assert size == WINDOW
+    for action, resource in requests[WINDOW:]:
+        assert drpolicy.is_allowed(role, action, resource) is role.is_allowed(action, resource)
+    assert len(cache) == size  # nothing looked up or inserted while stepping aside
+    # after BYPASS requests it looks again; a repeated stream then hits and keeps it on
+    for action, resource in _distinct(BYPASS - 100, start=10 * WINDOW):
+        drpolicy.is_allowed(role, action, resource)
+    assert not cache.bypassing
+    hot = _distinct(10)
+    for _ in range(2 * WINDOW // 10 + 1):
+        for action, resource in hot:
+            assert drpolicy.is_allowed(role, action, resource) is role.is_allowed(
+                action, resource
+            )
+    assert not cache.bypassing
+    assert all(cache.get((role, a, r)) is not None for a, r in hot)
+
+
+def test_a_good_hit_rate_keeps_it_on() -> None:
+    from drpolicy._cache import WINDOW
+
+    role = drpolicy.role("deepracer")
+    hot = _distinct(50)
+    cold = iter(_distinct(10 * WINDOW, start=1000))
+    for i in range(3 * WINDOW):  # two hits in three requests
+        action, resource = hot[i % 50] if i % 3 else next(cold)
+        drpolicy.is_allowed(role, action, resource)
+        assert not drpolicy.decision_cache.bypassing
+
+
+def test_clear_resets_the_statistics() -> None:
+    from drpolicy._cache import WINDOW
+
+    role = drpolicy.role("deepracer")
+    for action, resource in _distinct(WINDOW):
+        drpolicy.is_allowed(role, action, resource)
+    assert drpolicy.decision_cache.bypassing
+    drpolicy.decision_cache.clear()
+    assert not drpolicy.decision_cache.bypassing and len(drpolicy.decision_cache) == 0
