@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,11 +11,13 @@ from drpolicy._cache import WINDOW, BoundedMemo, DecisionCache, freeze_context
 from drpolicy.catalog import load_role
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
+    RESOURCE_POLICY_REQUIRED,
     CompiledPolicy,
     CtxArg,
     LazyContext,
     PolicyIndex,
     PolicySets,
+    _callers,
     check_action,
     check_context,
     check_resource,
@@ -259,15 +262,34 @@ def authorize(
     >>> d.decision, d.decided_by
     ('Allowed', 'resource')
     """
-    caller, base = _caller(principal)
+    hit = _callers.get(principal) if type(principal) is str else None
+    caller, base = hit if hit is not None else _caller(principal)
     if type(action) is not str or action not in _checked_actions:
         _check_action(action)
-    check_resource(resource)
+    # the usual ARN shape: checked, and its service and account read, by one regex
+    arn = _ARN_PARTS.match(resource) if type(resource) is str else None
+    if arn is None:
+        check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
     identity_index = (
         None if identity_policies is None
         else _identity_index(identity_policies, "identity_policies")
     )
+    if (
+        arn is not None and identity_index is not None
+        and resource_policy is None and permission_boundary is None and session_policy is None
+        and resource_account is None
+        and type(scps) is tuple and not scps and type(rcps) is tuple and not rcps
+        and (not arn[2] or arn[2] == caller.account)
+        and (arn[1] not in _RESOURCE_POLICY_SERVICES or not resource_policy_required(
+            action, resource
+        ))
+    ):
+        # the common test-suite call: the caller's identity policies only, in its account
+        return decide_identity(
+            identity_index, None, caller, action, resource, ctx,
+            simple=caller.kind in _SIMPLE_KINDS,
+        )
     if resource_account is None:
         if resource != "*":
             resource_account = resource.split(":", 5)[4] or None
@@ -290,7 +312,7 @@ def authorize(
         # only the caller's side, in its own account: the identity/boundary path
         return decide_identity(
             identity_index, boundary, caller, action, resource, ctx,
-            simple=caller.kind in ("user", "role", "assumed-role"),
+            simple=caller.kind in _SIMPLE_KINDS,
         )
     is_role = resource.startswith("arn:") and ":iam::" in resource and ":role/" in resource
     resource_type: PolicyType = "trust" if is_role else "resource"
@@ -313,6 +335,10 @@ def authorize(
 
 
 _checked_actions: dict[str, None] = {}
+_SIMPLE_KINDS = frozenset(("user", "role", "assumed-role"))
+# check_resource's fast shape, with the service (1) and the account (2) captured
+_ARN_PARTS = re.compile(r"arn:[a-z0-9-]+:([a-z0-9-]+):[a-z0-9-]*:([^:]*):", re.ASCII)
+_RESOURCE_POLICY_SERVICES = frozenset(service for service, _, _ in RESOURCE_POLICY_REQUIRED)
 
 
 def _check_action(action: object) -> None:
@@ -333,9 +359,11 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
         key = tuple(map(id, sources))
         entry = _indexes_by_ids.get(key)
         if entry is not None:
-            seen, index = entry
-            for (source, snapshot), now in zip(seen, sources):
-                if source is not now or (snapshot is not None and snapshot != now):
+            # the memo keeps its entries alive, so equal ids mean the same objects; only a
+            # mapping can have changed since (compare it with its snapshot)
+            mutable, index, _ = entry
+            for i, snapshot in mutable:
+                if snapshot != sources[i]:
                     break
             else:
                 return index
@@ -344,15 +372,18 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
         return None
     index = _index(items, "identity")
     if key is not None:
-        kept: list[tuple[object, object]] = []
+        mutable: list[tuple[int, object]] = []
         for i, source in enumerate(items):
             entry2 = _by_identity.get((id(source), "identity", i))
             if entry2 is None or entry2[0] is not source:
                 return index  # not memoised (an object that cannot be copied)
-            kept.append((source, entry2[1]))
+            if entry2[1] is not None:
+                mutable.append((i, entry2[1]))
         if len(_indexes_by_ids) >= _MEMO_LIMIT:
             _indexes_by_ids.clear()
-        _indexes_by_ids[key] = (tuple(kept), index)
+        # INVARIANT: the entry keeps the sources alive (third field), so no other object can
+        # take one of their ids while the key is remembered
+        _indexes_by_ids[key] = (tuple(mutable), index, tuple(items))
     return index
 
 
@@ -445,8 +476,11 @@ _indexes: BoundedMemo[PolicyIndex] = BoundedMemo(256)
 # (id(source), policy type, position) -> (source, snapshot or None, compiled)
 _by_identity: dict[tuple[int, str, int], tuple[object, object, CompiledPolicy]] = {}
 _by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
-# ids of identity policy entries -> ((entry, snapshot or None), ...) and their index
-_indexes_by_ids: dict[tuple[int, ...], tuple[tuple[tuple[object, object], ...], PolicyIndex]] = {}
+# ids of identity policy entries -> ((position, snapshot) of each mapping, index, the entries
+# themselves: kept alive so that their ids cannot be reused while the key is remembered)
+_indexes_by_ids: dict[
+    tuple[int, ...], tuple[tuple[tuple[int, object], ...], PolicyIndex, tuple[object, ...]]
+] = {}
 _MEMO_LIMIT = 1024
 
 
