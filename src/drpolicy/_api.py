@@ -361,8 +361,8 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
         if entry is not None:
             # the memo keeps its entries alive, so equal ids mean the same objects; only a
             # mapping can have changed since (compare it with its snapshot)
-            mutable, index, _ = entry
-            for i, snapshot in mutable:
+            snapshots, index, _ = entry
+            for i, snapshot in snapshots:
                 if snapshot != sources[i]:
                     break
             else:
