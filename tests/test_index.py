@@ -103,3 +103,39 @@ def test_action_index_agrees_with_statements(case: tuple[list[str], list[str]], 
             or (s.not_actions is not None and service_wildcard_only(s, action.lower()))
         }
         assert got == expected, action
+
+
+def test_quick_path_of_a_seen_action_agrees_and_still_validates() -> None:
+    """Role.is_allowed answers a request whose action's group is built and reads no
+    condition from the group's two resource tests (Deny side first). It must give the answer
+    of the full path and still reject what the full path rejects."""
+    import pytest
+
+    import drpolicy
+    from drpolicy.errors import InvalidArnError, RequestError
+
+    role = drpolicy.Role.from_policies("r", [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": ["arn:aws:s3:::b/*", "*"]},
+        {"Effect": "Deny", "Action": ["s3:DeleteObject", "*"],
+         "Resource": "arn:aws:s3:::b/secret*"},
+        {"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"},
+    ]}])
+    requests = [
+        ("s3:GetObject", "arn:aws:s3:::b/k"), ("s3:GetObject", "arn:aws:s3:::b/secret-1"),
+        ("s3:DeleteObject", "arn:aws:s3:::b/secret"), ("s3:GetObject", "*"),
+        ("ec2:DescribeVpcs", "*"), ("iam:GetRole", "arn:aws:iam::123456789012:role/x"),
+        ("sts:GetCallerIdentity", "*"),  # needs no permission; the Deny on * cannot stop it
+    ]
+    for action, resource in requests:
+        expected = role.evaluate(action, resource).allowed  # builds the group
+        assert role._identity._groups.get(action) is not None
+        for _ in range(2):
+            assert role.is_allowed(action, resource) is expected, (action, resource)
+            assert role.is_allowed(action, resource, {"aws:SourceIp": "10.0.0.1"}) is expected
+    assert role.is_allowed("sts:GetCallerIdentity", "*") is True
+    with pytest.raises(InvalidArnError):
+        role.is_allowed("s3:GetObject", "not-an-arn")
+    with pytest.raises(RequestError):
+        role.is_allowed("s3:GetObject", "arn:aws:s3:::b/k", {"k": 1.5})
+    with pytest.raises(RequestError):
+        role.is_allowed("s3:GetObject", "arn:aws:s3:::b/k", [])  # type: ignore[arg-type]

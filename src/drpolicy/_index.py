@@ -643,7 +643,7 @@ def _order(s: _Stmt) -> int:
 class _Group:
     """The statements of an index that can match one action, by effect (``None``: none)."""
 
-    __slots__ = ("allow", "deny")
+    __slots__ = ("allow", "deny", "tests")
 
     def __init__(
         self, stmts: Sequence[_Stmt], cache: dict[Any, Any], ambiguous: frozenset[int] = frozenset()
@@ -654,6 +654,16 @@ class _Group:
         self.allow: _Effect | None = (
             _Effect(allows, False, cache, ambiguous) if allows else None
         )
+        # when neither side reads a condition: the two resource tests that decide the group
+        # (Deny side first), for the yes/no fast path of Role.is_allowed
+        self.tests: tuple[Any, Any] | None = None
+        if (self.deny is None or self.deny.plain_only) and (
+            self.allow is None or self.allow.plain_only
+        ):
+            self.tests = (
+                None if self.deny is None else self.deny.plain.test,  # type: ignore[union-attr]
+                None if self.allow is None else self.allow.plain.test,  # type: ignore[union-attr]
+            )
 
 
 FREE_ACTION: Final = "sts:getcalleridentity"
@@ -676,6 +686,7 @@ class _AlwaysAllowed(_Effect):
 
 FREE_GROUP: Final = _Group((), {})
 FREE_GROUP.allow = _AlwaysAllowed()
+FREE_GROUP.tests = (None, _always)  # allowed whatever the resource; nothing can deny it
 
 
 class _ActionIndex:
@@ -838,6 +849,12 @@ class PolicyIndex:
             group = self._groups.get(action) or self._build_group(action)
         except TypeError:  # an unhashable "action": let check_action say what is wrong
             group = self._build_group(action)
+        tests = group.tests
+        if tests is not None:  # no condition read: the resource tests decide
+            deny_test, allow_test = tests
+            if deny_test is not None and deny_test(resource):
+                return DENY
+            return ALLOW if allow_test is not None and allow_test(resource) else NONE
         deny = group.deny
         if deny is not None:
             if deny.plain_only:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from drpolicy._compiled import gc_paused
+from drpolicy._index import _ARN_FAST
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     ALLOW,
@@ -127,6 +128,24 @@ class _Identity:
         Raises:
             RequestError: a malformed action, resource or context.
         """
+        if self._boundary is None:
+            # the usual request: its action seen before, no condition read (PolicyIndex.decide
+            # without the calls)
+            try:
+                group = self._identity._groups.get(action)
+            except TypeError:
+                group = None
+            if group is not None and group.tests is not None:
+                if context is not None:
+                    check_context(context)
+                if type(resource) is not str or (
+                    resource != "*" and _ARN_FAST.match(resource) is None
+                ):
+                    check_resource(resource)
+                deny, allow = group.tests
+                if deny is not None and deny(resource):
+                    return False
+                return allow is not None and bool(allow(resource))
         ctx = self._base_context if context is None else self._lazy_context(context)
         check_resource(resource)
         if self._identity.decide(action, resource, ctx) != ALLOW:
