@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 import drpolicy
-from drpolicy import Role
+from drpolicy import Role, _strategies_roles
 from drpolicy import strategies as ds
 from drpolicy.strategies import (
     Request,
@@ -332,9 +332,11 @@ def test_catalog_names_and_aliases_are_accepted() -> None:
 def test_allowed_requests_are_constructed_not_filtered(name: str) -> None:
     """Without the final safety check, the construction alone must already be right nearly
     always: at least 90% of raw constructions are allowed."""
-    subject = ds._Subject(ALL_ROLES[name])
-    plans = ds._plans(subject, deny=False, service=None)
-    raw = ds._constructed(subject, plans, None, avoid_denies=True, accept=lambda r: True)
+    subject = _strategies_roles._Subject(ALL_ROLES[name])
+    plans = _strategies_roles._plans(subject, deny=False, service=None)
+    raw = _strategies_roles._constructed(
+        subject, plans, None, avoid_denies=True, accept=lambda r: True
+    )
     draws = collect(raw, 150)
     allowed = sum(subject.allows(r) for r in draws)
     assert allowed >= 0.9 * len(draws), f"{allowed} of {len(draws)} constructions allowed"

@@ -590,239 +590,33 @@ def _exit(d: Decision) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from drpolicy import _cli_batch as batch
+    from drpolicy import _cli_decide  # the handler, imported when the command runs
 
-    context = _context(args.context, args.context_json)
-    several = bool(args.requests or args.action_names or args.resource_arns)
-    if not several:
-        missing = [n for n in ("role", "action", "resource") if getattr(args, n) is None]
-        if missing:
-            args.subparser.error(
-                "the following arguments are required: "
-                + ", ".join(n.upper() for n in missing)
-                + " (or --action-names/--resource-arns, or --requests FILE)"
-            )
-        from drpolicy._api import evaluate
-
-        subject = _subject(args)
-        d = evaluate(subject, args.action, args.resource, context)
-        if args.format == "simulate":
-            request = batch.Request(None, args.role, args.action, args.resource, context)
-            kind = getattr(getattr(subject, "principal", None), "kind", None)
-            _print_json(batch.simulate_json([batch.Result(request, d, None, kind)]))
-        else:
-            _print_decision(d, args.format == "json")
-        return _exit(d)
-    requests = batch.requests_from_args(args, context)
-    subjects: dict[str, Any] = {}
-
-    def subject_of(role: str) -> Any:
-        if role not in subjects:
-            args.role = role
-            subjects[role] = _subject(args)
-        return subjects[role]
-
-    results = batch.evaluate_all(requests, subject_of)
-    batch.print_results(results, args.format)
-    codes = [EXIT_BAD_INPUT if res.decision is None else _exit(res.decision) for res in results]
-    # the worst outcome: bad input first, then the highest code
-    return EXIT_BAD_INPUT if EXIT_BAD_INPUT in codes else max(codes, default=EXIT_ALLOWED)
+    return _cli_decide._cmd_check(args)
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    from drpolicy.explain import explain
+    from drpolicy import _cli_decide  # the handler, imported when the command runs
 
-    context = _context(args.context, args.context_json)
-    subject = _subject(args)
-    e = explain(subject, args.action, args.resource, context)
-    if args.format == "json":
-        _print_json(e.to_json())
-    elif args.format == "html":
-        from drpolicy._html import render_html
-
-        documents = {(kind, p.name): p.to_json() for kind, p in _policies_of(subject)}
-        print(render_html(e.to_json(), documents), end="")
-    else:
-        print(e.render(verbose=args.verbose))
-    return _exit(e.decision)
-
-
-def _policies_of(subject: Any) -> list[tuple[str, Policy]]:
-    """The subject's identity policies and permissions boundary (for their source text)."""
-    out = [("identity", p) for p in getattr(subject, "policies", ())]
-    boundary = getattr(subject, "permission_boundary", None)
-    if boundary is not None:
-        out.append(("permission_boundary", boundary))
-    return out
+    return _cli_decide._cmd_explain(args)
 
 
 def _cmd_roles(args: argparse.Namespace) -> int:
-    if args.account_export is not None:
-        account = _load_account(args.account_export, args.ignore_missing_managed)
-        rows: list[dict[str, Any]] = []
-        for r in account.roles.values():
-            rows.append({
-                "kind": "role", "name": r.name, "arn": r.arn,
-                "policies": [p.name for p in r.policies],
-                "permission_boundary": _name(r.permission_boundary),
-            })
-        for u in account.users.values():
-            rows.append({
-                "kind": "user", "name": u.name, "arn": u.arn,
-                "policies": [p.name for p in u.policies],
-                "permission_boundary": _name(u.permission_boundary),
-                "groups": list(u.groups),
-            })
-        if args.json:
-            _print_json({"account_id": account.account_id, "principals": rows,
-                         "warnings": list(account.warnings)})
-        else:
-            width = max((len(row["name"]) for row in rows), default=4) + 2
-            for row in rows:
-                print(f"{row['kind']:5} {row['name']:{width}} {row['arn']}")
-            for warning in account.warnings:
-                print(f"warning: {warning}", file=sys.stderr)
-        return EXIT_ALLOWED
-    from drpolicy._api import role as catalog_role
-    from drpolicy.catalog import ALIASES, ROLE_NAMES
+    from drpolicy import _cli_roles  # the handler, imported when the command runs
 
-    aliases = {v: k for k, v in ALIASES.items()}
-    if args.ignore_missing_managed:
-        raise _BadInput("--ignore-missing-managed applies only to --account-export")
-    if args.json:
-        _print_json([
-            {"name": n, "alias": aliases[n], "arn": catalog_role(n).arn,
-             "policies": [p.name for p in catalog_role(n).policies],
-             "description": catalog_role(n).description}
-            for n in ROLE_NAMES
-        ])
-    else:
-        for n in ROLE_NAMES:
-            print(f"{n:38} {aliases[n]:15} {catalog_role(n).arn}")
-    return EXIT_ALLOWED
-
-
-def _unwrap(raw: bytes) -> Any:
-    """The policy document of a file, as :func:`drpolicy.loaders.load_policy_file` reads it:
-    the saved output of ``aws iam get-policy-version`` (``PolicyVersion.Document``) or
-    ``get-role-policy``/``get-user-policy``/``get-group-policy`` (``PolicyDocument``) yields
-    the document inside; anything else is validated as it is (bytes, so the parser still sees
-    duplicate keys and JSON errors)."""
-    import urllib.parse
-
-    try:
-        decoded = json.loads(raw.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        return raw
-    if not isinstance(decoded, dict) or "Statement" in decoded:
-        return raw
-    inner = decoded.get("PolicyVersion")
-    if isinstance(inner, dict) and "Document" in inner:
-        document = inner["Document"]
-    elif "PolicyDocument" in decoded:
-        document = decoded["PolicyDocument"]
-    else:
-        return raw
-    if isinstance(document, str) and not document.lstrip().startswith("{"):
-        document = urllib.parse.unquote(document)
-    return document
-
-
-def _name(policy: Policy | None) -> str | None:
-    return None if policy is None else policy.name
+    return _cli_roles._cmd_roles(args)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from drpolicy import _cli_catalog
-    from drpolicy.errors import PolicyParseError
-    from drpolicy.validate import validate_policy
+    from drpolicy import _cli_validate  # the handler, imported when the command runs
 
-    results: list[tuple[str, list[dict[str, Any]]]] = []
-    for name in args.files:
-        path = Path(name)
-        if not path.is_file():
-            raise LoaderError(name, "no such file" if not path.exists() else "not a file")
-        try:
-            source = path.read_bytes()
-        except OSError as exc:
-            raise LoaderError(name, f"cannot read: {exc.strerror or exc}") from None
-        try:
-            found = [
-                {"severity": f.severity, "code": f.code, "path": f.path, "message": f.message}
-                for f in validate_policy(
-                    _unwrap(source), policy_type=args.policy_type, name=path.stem,
-                    progress=_cli_catalog.validate_progress(name),
-                )
-            ]
-        except PolicyParseError as exc:  # not a policy at all: every problem is an error
-            found = [
-                {"severity": "error", "code": p.code, "path": p.path, "message": p.message}
-                for p in exc.problems
-            ]
-        results.append((name, found))
-    rank = {sev: i for i, sev in enumerate(_SEVERITIES)}
-    limit = rank[args.fail_on]
-    failing = sum(
-        1 for _, fs in results for f in fs if rank.get(f["severity"], 0) <= limit
-    )
-    if args.json:
-        _print_json([{"file": n, "findings": fs} for n, fs in results])
-    else:
-        for name, found in results:
-            if not found:
-                print(f"{name}: ok")
-            for f in found:
-                where = f"{name}: {f['path']}" if f["path"] else name
-                print(f"{where}: {f['severity']}: {f['message']} [{f['code']}]")
-        counts: dict[str, int] = {}
-        for _, fs in results:
-            for f in fs:
-                counts[f["severity"]] = counts.get(f["severity"], 0) + 1
-        summary = ", ".join(
-            f"{n} {sev}{'s' if n != 1 else ''}"
-            for sev, n in sorted(counts.items(), key=lambda item: rank.get(item[0], -1))
-        )
-        print(f"{len(results)} file{'s' if len(results) != 1 else ''}: {summary or 'no findings'}")
-    return EXIT_DENIED if failing else EXIT_ALLOWED
+    return _cli_validate._cmd_validate(args)
 
 
 def _cmd_can_assume(args: argparse.Namespace) -> int:
-    from drpolicy._api import authorize
-    from drpolicy.explain import explain_authorization
-    from drpolicy.principals import Principal
+    from drpolicy import _cli_decide  # the handler, imported when the command runs
 
-    context = _context(args.context, args.context_json)
-    role = _subject(args, roles_only=True)
-    if role.trust_policy is None:
-        raise _BadInput(f"role `{role.name}` has no trust policy: pass --trust-policy FILE")
-    caller_policies: list[Any] = _policies(args.caller_policy, "identity")
-    caller_boundary: Any = None
-    principal: Any = args.principal
-    if args.account_export is not None:
-        entity = _export_entity(args, principal)
-        if entity is not None:
-            principal = entity.arn
-            if not args.caller_policy:
-                caller_policies = list(entity.policies)
-            caller_boundary = entity.permission_boundary
-    principal = Principal.parse(principal)
-    kwargs: dict[str, Any] = {
-        "context": context,
-        "identity_policies": caller_policies,
-        "resource_policy": role.trust_policy,
-        "resource_account": role.account_id,
-        "permission_boundary": caller_boundary,
-    }
-    if args.explain:
-        e = explain_authorization(principal, args.action, role.arn, **kwargs)
-        if args.json:
-            _print_json(e.to_json())
-        else:
-            print(e.render())
-        return _exit(e.decision)
-    d = authorize(principal, args.action, role.arn, **kwargs)
-    _print_decision(d, args.json)
-    return _exit(d)
+    return _cli_decide._cmd_can_assume(args)
 
 
 def _cmd_what_can(args: argparse.Namespace) -> int:
@@ -852,22 +646,6 @@ def _with_catalog_warnings(
         return _cli_catalog.with_warnings(command, args, _subject, _context)
 
     return run
-
-
-def _export_entity(args: argparse.Namespace, principal: str) -> Any:
-    """The export's user or role that ``principal`` names (by name or ARN), if any."""
-    from drpolicy.errors import CatalogError
-
-    account = _load_account(args.account_export, args.ignore_missing_managed)
-    if principal.startswith("arn:aws:sts:"):
-        return None  # a session: its role's policies are not the session's to claim
-    try:
-        return account.principal(principal)
-    except CatalogError:
-        if (principal.startswith("arn:") or principal.isdigit() or "." in principal
-                or principal in ("anonymous", "*")):
-            return None  # an outside principal: fine, just not in the export
-        raise
 
 
 def _cli_replay_run(args: argparse.Namespace) -> int:
