@@ -266,7 +266,7 @@ def authorize(
     caller, base = hit if hit is not None else _caller(principal)
     if type(action) is not str or action not in _checked_actions:
         _check_action(action)
-    # the usual ARN shape: checked, and its service and account read, by one regex
+    # `*` or the usual ARN shape: checked, and its service and account read, by one regex
     arn = _ARN_PARTS.match(resource) if type(resource) is str else None
     if arn is None:
         check_resource(resource)
@@ -337,7 +337,8 @@ def authorize(
 _checked_actions: dict[str, None] = {}
 _SIMPLE_KINDS = frozenset(("user", "role", "assumed-role"))
 # check_resource's fast shape, with the service (1) and the account (2) captured
-_ARN_PARTS = re.compile(r"arn:[a-z0-9-]+:([a-z0-9-]+):[a-z0-9-]*:([^:]*):", re.ASCII)
+# (`*` matches with neither group set)
+_ARN_PARTS = re.compile(r"\*\Z|arn:[a-z0-9-]+:([a-z0-9-]+):[a-z0-9-]*:([^:]*):", re.ASCII)
 _RESOURCE_POLICY_SERVICES = frozenset(service for service, _, _ in RESOURCE_POLICY_REQUIRED)
 
 
