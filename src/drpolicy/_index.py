@@ -740,8 +740,8 @@ class PolicyIndex:
     """
 
     __slots__ = (
-        "_all_actions", "_by_service", "_cache", "_exact", "_groups", "_not_action", "_wild",
-        "policies", "policy_type", "statements",
+        "_all_actions", "_by_service", "_cache", "_exact", "_groups", "_not_action",
+        "_principal_kinds", "_wild", "policies", "policy_type", "statements",
     )
 
     def __init__(self, policies: Iterable[CompiledPolicy], policy_type: PolicyType) -> None:
@@ -780,6 +780,10 @@ class PolicyIndex:
         self._not_action = not_action
         self._groups: dict[str, _Group] = {}
         self._cache: dict[Any, Any] = {}
+        self._principal_kinds: dict[
+            tuple[int, int, bool],
+            tuple[Principal, MatchKind | None, AmbiguousConstruct | None],
+        ] = {}
 
     def group(self, action: str) -> _Group:
         """The statements that can match ``action`` (memoised)."""
@@ -895,7 +899,10 @@ class PolicyIndex:
                 continue
             # statements whose NotResource could not be decided: the statement errors as a
             # whole (fail closed) whatever its principal and conditions say
-            erroring = {e.statement for e in result.errors[failed_before:]}
+            erroring = (
+                {e.statement for e in result.errors[failed_before:]}
+                if len(result.errors) > failed_before else None
+            )
             use_principal = principal is not None and effect.has_principal
             for s in candidates:
                 if erroring and s.ref in erroring:
@@ -907,10 +914,7 @@ class PolicyIndex:
                 unsure: AmbiguousConstruct | None = None
                 if use_principal and (s.principal is not None or s.not_principal is not None):
                     assert principal is not None
-                    try:
-                        kind = principal_applies(s, principal, has_boundary)
-                    except AmbiguousConstruct as exc:
-                        kind, unsure = "wildcard", exc
+                    kind, unsure = self._principal_applies(s, principal, has_boundary)
                     if kind is None:
                         continue
                 result.considered.append(s)
@@ -935,6 +939,30 @@ class PolicyIndex:
                 else:
                     result.allows.append((s, kind))
         return result
+
+
+    def _principal_applies(
+        self, s: _Stmt, principal: Principal, has_boundary: bool
+    ) -> tuple[MatchKind | None, AmbiguousConstruct | None]:
+        """:func:`principal_applies` as ``(kind, ambiguity)``, remembered per statement and
+        caller (bounded; the entry keeps the caller alive, so its id cannot be reused)."""
+        key = (s.order, id(principal), has_boundary)
+        memo = self._principal_kinds
+        hit = memo.get(key)
+        if hit is not None and hit[0] is principal:
+            return hit[1], hit[2]
+        unsure: AmbiguousConstruct | None = None
+        try:
+            kind = principal_applies(s, principal, has_boundary)
+        except AmbiguousConstruct as exc:
+            kind, unsure = "wildcard", exc
+        if len(memo) >= _PRINCIPAL_MEMO_LIMIT:
+            memo.clear()
+        memo[key] = (principal, kind, unsure)
+        return kind, unsure
+
+
+_PRINCIPAL_MEMO_LIMIT: Final = 4096
 
 
 def principal_applies(s: _Stmt, principal: Principal, has_boundary: bool) -> MatchKind | None:

@@ -152,6 +152,24 @@ def decide(
         or resource_account is None
         or resource_account == principal.account
     )
+    errors: tuple[EvaluationIssue, ...] = ()
+    any_deny = False
+    for kind_scans in scans.values():
+        for sc in kind_scans:
+            if sc.errors:
+                errors += tuple(sc.errors)
+            if sc.denies:
+                any_deny = True
+    missing = _missing_keys(scans, context)
+
+    if any_deny:
+        denies = [
+            (kind, s) for kind in _DENY_ORDER for sc in scans.get(kind, ()) for s in sc.denies
+        ]
+        # Step 1 of every evaluation: an applicable explicit Deny anywhere is final.
+        return Decision(
+            "ExplicitlyDenied", tuple(s.ref for _, s in denies), denies[0][0], missing, errors
+        )
     verdict = _Verdicts(
         iam=iam,
         root=principal.kind == "root",
@@ -171,15 +189,6 @@ def decide(
         scps_ok=all(level.allows for level in scp_levels),
         resource_grant=_best_grant(res),
     )
-    errors = tuple(e for kind in scans for s in scans[kind] for e in s.errors)
-    missing = _missing_keys(scans, context)
-
-    denies = [(kind, s) for kind in _DENY_ORDER for sc in scans.get(kind, ()) for s in sc.denies]
-    if denies:
-        # Step 1 of every evaluation: an applicable explicit Deny anywhere is final.
-        return Decision(
-            "ExplicitlyDenied", tuple(s.ref for _, s in denies), denies[0][0], missing, errors
-        )
     outcome, decided_by, via = _combine(verdict)
     if sets.resource_type == "trust" and decided_by == "resource":
         decided_by = "trust"
@@ -398,6 +407,8 @@ def resource_policy_required(action: str, resource: str) -> bool:
 def _best_grant(scan: _Scan | None) -> MatchKind | None:
     if scan is None or not scan.allows:
         return None
+    if len(scan.allows) == 1:
+        return scan.allows[0][1]
     kinds = [k for _, k in scan.allows if k is not None]
     if not kinds:
         return None
