@@ -2,24 +2,38 @@
 
 Whether one statement covers another is a sound containment test on the glob algebra
 (:mod:`drpolicy._globs`). To stay linear in the number of statements, each statement is
-compared only with the candidates an index over the *literal prefixes* of the other
-statements' actions and resources yields: if pattern ``t`` contains every string pattern ``s``
-matches, the literal text ``t`` starts with (up to its first wildcard) is a prefix of the
-literal text ``s`` starts with, so only statements whose every action and resource prefix
-lie on those prefix chains can cover it.
+compared only with the candidates an index yields, in three dimensions (actions, resources,
+principals). The index rests on what containment implies for the literal text of the globs,
+segment by segment (the service and name of an action; the partition, service, region,
+account and resource part of an ARN): if glob ``t`` contains glob ``s`` (every literal token
+of ``t`` is matched by an equal literal token of ``s``), then
+
+- ``t``'s literal prefix (up to its first wildcard) is a prefix of ``s``'s literal prefix;
+- ``t``'s literal suffix (after its last wildcard) is a suffix of ``s``'s literal suffix;
+- each *complete word* of ``t`` (a run of letters and digits with a literal non-word
+  character or the segment's edge on both sides) is a maximal word run of ``s``.
+
+Each pattern of a statement that may cover others is filed under one such key, the one that
+the fewest statements' query keys hold; a statement is compared only with the statements
+filed under one of its first action's and first resource's query keys (all their prefixes,
+suffixes and word runs), in document order, so the findings are those comparing every pair
+gives (``tests/test_validate_overlap.py`` checks that on generated policies).
 """
 
 from __future__ import annotations
 
 import functools
 import heapq
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 from drpolicy._findings import Severity
 from drpolicy._globs import (
+    Glob,
     _action_contains,
     _action_intersects,
+    _action_parts,
     _arn_contains,
     _arn_intersects,
     _ArnGlob,
@@ -29,36 +43,88 @@ from drpolicy.model import PrincipalSpec, Statement
 
 __all__ = ["Overlaps"]
 
-_WILD: Final = ("*", "?", "$")
-_NO_RESOURCE: Final = "\x00"  # the index key of statements without Resource/NotResource
+# Index keys. A pattern key is (segment, kind, text) with kind "^" (literal prefix), "$"
+# (literal suffix) or "w" (a word); the one-element keys stand for whole classes of entries.
+Key = tuple[object, ...]
+_ALWAYS: Final[Key] = ("always",)  # "*" (or Principal "*"): covers any entry
+_NOT: Final[Key] = ("not",)  # NotAction / NotResource: may cover any entry
+_NONE: Final[Key] = ("none",)  # no Resource/NotResource, or no Principal
+_ACTIONS, _RESOURCES, _PRINCIPALS = 0, 1, 2
+_DIMENSIONS: Final = (_ACTIONS, _RESOURCES, _PRINCIPALS)
 
 
-def _literal_prefix(text: str) -> str:
-    """The text before the first character that may be a wildcard or a variable."""
-    cut = min((i for i in (text.find(c) for c in _WILD) if i >= 0), default=len(text))
-    return text[:cut]
+def _runs(seg: Glob) -> Iterator[tuple[int, int]]:
+    """The maximal runs of word characters (literal letters and digits) of a segment."""
+    start = -1
+    for j, tok in enumerate(seg):
+        if isinstance(tok, str) and tok.isalnum():
+            if start < 0:
+                start = j
+        elif start >= 0:
+            yield start, j
+            start = -1
+    if start >= 0:
+        yield start, len(seg)
 
 
-def _normal_arn(text: str) -> str:
-    """A ``Resource`` entry as :func:`_policy_arn` compiles it (the ``arn`` field dropped, the
-    partition, service and region lower-cased, a short pattern padded with ``*`` fields)."""
-    if text == "*":
-        return "*"
-    segs = text.split(":", 5)
-    segs += ["*"] * (6 - len(segs))
-    return ":".join([*(x.lower() for x in segs[1:4]), *segs[4:]])
+def _literal_ends(seg: Glob) -> tuple[str, str | None]:
+    """The literal prefix and (when the segment has a wildcard) the literal suffix."""
+    n = 0
+    while n < len(seg) and isinstance(seg[n], str):
+        n += 1
+    if n == len(seg):
+        return "".join(seg), None  # type: ignore[arg-type]
+    m = len(seg)
+    while isinstance(seg[m - 1], str):
+        m -= 1
+    return "".join(seg[:n]), "".join(seg[m:])  # type: ignore[arg-type]
 
 
-def _prefixes(key: str) -> list[str]:
-    return [key[:n] for n in range(len(key) + 1)]
+@functools.lru_cache(maxsize=65536)
+def _cover_keys(segments: tuple[Glob, ...]) -> tuple[Key, ...]:
+    """Keys of which every glob this one contains holds each among its query keys."""
+    out: list[Key] = []
+    for i, seg in enumerate(segments):
+        prefix, suffix = _literal_ends(seg)
+        out.append((i, "^", prefix))
+        if suffix is not None:
+            out.append((i, "$", suffix))
+        for start, end in _runs(seg):
+            left = start == 0 or isinstance(seg[start - 1], str)
+            right = end == len(seg) or isinstance(seg[end], str)
+            if left and right:  # a complete word: literal non-word characters around it
+                out.append((i, "w", "".join(seg[start:end])))  # type: ignore[arg-type]
+    return tuple(out)
 
 
-def _action_key(text: str) -> str:
-    return "" if text == "*" else _literal_prefix(text.lower())
+def _query_keys(
+    segments: tuple[Glob, ...], lengths: dict[tuple[int, str], set[int]]
+) -> Iterator[Key]:
+    """The keys under which a glob containing this one may be filed: every prefix of each
+    segment's literal prefix, every suffix of its literal suffix and its word runs (only
+    prefix and suffix lengths in ``lengths``, those some filed key has)."""
+    for i, seg in enumerate(segments):
+        prefix, suffix = _literal_ends(seg)
+        for n in lengths.get((i, "^"), ()):
+            if n <= len(prefix):
+                yield (i, "^", prefix[:n])
+        if suffix is None:
+            suffix = prefix  # an all-literal segment: its literal suffix is all of it
+        for n in lengths.get((i, "$"), ()):
+            if n <= len(suffix):
+                yield (i, "$", suffix[len(suffix) - n :])
+        for start, end in _runs(seg):
+            yield (i, "w", "".join(seg[start:end]))  # type: ignore[arg-type]
 
 
-def _resource_key(text: str) -> str:
-    return _literal_prefix(_normal_arn(text))
+_V = TypeVar("_V")
+
+
+def _hits(table: dict[Key, _V], keys: frozenset[Key]) -> list[_V]:
+    """The values of ``table`` under one of ``keys`` (walking the smaller of the two)."""
+    if len(table) < len(keys):
+        return [value for key, value in table.items() if key in keys]
+    return [table[key] for key in keys if key in table]
 
 
 Finding = tuple[Severity, str, str, str]
@@ -70,51 +136,102 @@ class Overlaps:
     def __init__(self, statements: Sequence[Statement], variables: bool) -> None:
         self.variables = variables
         self.statements = [s for s in statements if not _empty(s)]
-        # candidates that may cover others (unconditional, without NotPrincipal):
-        # effect -> action key -> resource key -> statements, in document order
-        self.index: dict[str, dict[str, dict[str, list[int]]]] = {}
+        # candidates that may cover others (unconditional, without NotPrincipal), with the
+        # keys of each of their entries: position -> dimension -> (entry keys, ...)
+        options: dict[int, list[list[tuple[Key, ...]]]] = {}
+        lengths: list[dict[tuple[int, str], set[int]]] = [{}, {}]
         for k, stmt in enumerate(self.statements):
             if stmt.conditions or stmt.not_principal is not None:
                 continue
-            keys = {_action_key(t) for t in stmt.action} if stmt.action is not None else {""}
-            if stmt.resource is not None:
-                rkeys = {_resource_key(t) for t in stmt.resource}
-            elif stmt.not_resource is not None:
-                rkeys = {""}
-            else:
-                rkeys = {_NO_RESOURCE}  # statements without resources (trust policies)
-            by_action = self.index.setdefault(stmt.effect, {})
-            for key in keys:
-                by_resource = by_action.setdefault(key, {})
-                for rkey in rkeys:
-                    by_resource.setdefault(rkey, []).append(k)
+            options[k] = per_dim = [self._entry_options(stmt, dim) for dim in _DIMENSIONS]
+            for dim in (_ACTIONS, _RESOURCES):
+                for keys in per_dim[dim]:
+                    for key in keys:
+                        if len(key) == 3:
+                            lengths[dim].setdefault((key[0], key[1]), set()).add(len(key[2]))  # type: ignore[arg-type]
+        # each statement's query keys, and how many statements each key is a query key of
+        self.queries: dict[int, tuple[frozenset[Key], ...]] = {}
+        counts: list[Counter[Key]] = [Counter(), Counter(), Counter()]
+        for stmt in self.statements:
+            query = self._query(stmt, lengths)
+            self.queries[stmt.index] = query
+            for dim in _DIMENSIONS:
+                counts[dim].update(query[dim])
+        # file each entry under its rarest key, by principal, action and resource key:
+        # effect -> principal key -> action key -> resource key -> positions
+        self.index: dict[str, dict[Key, dict[Key, dict[Key, list[int]]]]] = {}
+        for k, per_dim in options.items():
+            filed = [
+                {
+                    min(keys, key=lambda key: (counts[dim][key], -len(str(key[-1]))))
+                    for keys in entries
+                }
+                for dim, entries in enumerate(per_dim)
+            ]
+            by_principal = self.index.setdefault(self.statements[k].effect, {})
+            for pkey in filed[_PRINCIPALS]:
+                by_action = by_principal.setdefault(pkey, {})
+                for akey in filed[_ACTIONS]:
+                    by_resource = by_action.setdefault(akey, {})
+                    for rkey in filed[_RESOURCES]:
+                        by_resource.setdefault(rkey, []).append(k)
+
+    def _entry_options(self, stmt: Statement, dim: int) -> list[tuple[Key, ...]]:
+        """For a statement that may cover others: per entry, the keys it may be filed under."""
+        if dim == _PRINCIPALS:
+            if stmt.principal is None:
+                return [(_NONE,)]
+            return [(_ALWAYS,) if stmt.principal.wildcard else (("p", stmt.principal),)]
+        if dim == _ACTIONS:
+            if stmt.action is None:
+                return [(_NOT,)]
+            if "*" in stmt.action:
+                return [(_ALWAYS,)]
+            parts = [_action_parts(t) for t in stmt.action]
+            return [(_ALWAYS,) if p is None else _cover_keys(p) for p in parts]
+        if stmt.resource is not None:
+            if "*" in stmt.resource:
+                return [(_ALWAYS,)]
+            globs = [_policy_arn(t, variables=self.variables) for t in stmt.resource]
+            return [(_ALWAYS,) if g.any else _cover_keys(g.segments) for g in globs]
+        return [(_NOT,)] if stmt.not_resource is not None else [(_NONE,)]
+
+    def _query(
+        self, stmt: Statement, lengths: list[dict[tuple[int, str], set[int]]]
+    ) -> tuple[frozenset[Key], ...]:
+        """The keys of the statements that may cover ``stmt``, per dimension."""
+        if stmt.not_principal is not None:  # nothing covers a NotPrincipal statement
+            return (frozenset(), frozenset(), frozenset())
+        principals = {_NONE} if stmt.principal is None else {_ALWAYS, ("p", stmt.principal)}
+        actions: set[Key] = {_ALWAYS, _NOT}
+        if stmt.action:
+            parts = _action_parts(stmt.action[0])
+            if parts is not None:
+                actions.update(_query_keys(parts, lengths[_ACTIONS]))
+        resources: set[Key] = {_ALWAYS}
+        if stmt.resource:
+            resources.add(_NOT)
+            glob = _policy_arn(stmt.resource[0], variables=self.variables)
+            if not glob.any:
+                resources.update(_query_keys(glob.segments, lengths[_RESOURCES]))
+        elif stmt.not_resource is not None:
+            resources.add(_NOT)
+        else:
+            resources.add(_NONE)
+        return (frozenset(actions), frozenset(resources), frozenset(principals))
 
     def _candidates(self, stmt: Statement, effect: str) -> Iterator[Statement]:
         """The ``effect`` statements that may cover ``stmt``, in document order (a superset
-        of those that do): those whose action and resource keys are literal prefixes of
-        ``stmt``'s first action and first resource."""
-        by_action = self.index.get(effect, {})
-        if stmt.action:
-            akey = _action_key(stmt.action[0])
-            tables = [by_action[p] for p in _prefixes(akey) if p in by_action]
-        else:  # NotAction: any statement may cover it
-            tables = list(by_action.values())
-        rkeys: list[str] | None = None
-        if stmt.resource:
-            first = stmt.resource[0]
-            if not ("${" in first and self.variables):
-                rkeys = _prefixes(_resource_key(first))
-        elif stmt.resource is None and stmt.not_resource is None:
-            rkeys = [_NO_RESOURCE, ""]  # no resources, or a `"Resource": "*"`
+        of those that do): those filed under one of ``stmt``'s query keys in each of the
+        three dimensions."""
+        query = self.queries[stmt.index]
         lists: list[list[int]] = []
-        for table in tables:
-            if rkeys is None:
-                lists.extend(table.values())
-            else:
-                lists.extend(table[r] for r in rkeys if r in table)
+        for by_action in _hits(self.index.get(effect, {}), query[_PRINCIPALS]):
+            for by_resource in _hits(by_action, query[_ACTIONS]):
+                lists.extend(_hits(by_resource, query[_RESOURCES]))
         last = -1
         for k in heapq.merge(*lists):
-            if k != last:  # a statement appears once per key pair it is filed under
+            if k != last:  # a statement appears once per key triple it is filed under
                 last = k
                 yield self.statements[k]
 
