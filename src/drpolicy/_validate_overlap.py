@@ -26,7 +26,7 @@ import functools
 import heapq
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Final, TypeVar
+from typing import Final, TypeVar, cast
 
 from drpolicy._findings import Severity
 from drpolicy._globs import (
@@ -53,6 +53,11 @@ _ACTIONS, _RESOURCES, _PRINCIPALS = 0, 1, 2
 _DIMENSIONS: Final = (_ACTIONS, _RESOURCES, _PRINCIPALS)
 
 
+def _text(literals: Glob) -> str:
+    """The text of a run of literal tokens."""
+    return "".join(cast("tuple[str, ...]", literals))
+
+
 def _runs(seg: Glob) -> Iterator[tuple[int, int]]:
     """The maximal runs of word characters (literal letters and digits) of a segment."""
     start = -1
@@ -73,11 +78,11 @@ def _literal_ends(seg: Glob) -> tuple[str, str | None]:
     while n < len(seg) and isinstance(seg[n], str):
         n += 1
     if n == len(seg):
-        return "".join(seg), None  # type: ignore[arg-type]
+        return _text(seg), None
     m = len(seg)
     while isinstance(seg[m - 1], str):
         m -= 1
-    return "".join(seg[:n]), "".join(seg[m:])  # type: ignore[arg-type]
+    return _text(seg[:n]), _text(seg[m:])
 
 
 @functools.lru_cache(maxsize=65536)
@@ -93,12 +98,12 @@ def _cover_keys(segments: tuple[Glob, ...]) -> tuple[Key, ...]:
             left = start == 0 or isinstance(seg[start - 1], str)
             right = end == len(seg) or isinstance(seg[end], str)
             if left and right:  # a complete word: literal non-word characters around it
-                out.append((i, "w", "".join(seg[start:end])))  # type: ignore[arg-type]
+                out.append((i, "w", _text(seg[start:end])))
     return tuple(out)
 
 
 def _query_keys(
-    segments: tuple[Glob, ...], lengths: dict[tuple[int, str], set[int]]
+    segments: tuple[Glob, ...], lengths: dict[tuple[object, object], set[int]]
 ) -> Iterator[Key]:
     """The keys under which a glob containing this one may be filed: every prefix of each
     segment's literal prefix, every suffix of its literal suffix and its word runs (only
@@ -114,7 +119,7 @@ def _query_keys(
             if n <= len(suffix):
                 yield (i, "$", suffix[len(suffix) - n :])
         for start, end in _runs(seg):
-            yield (i, "w", "".join(seg[start:end]))  # type: ignore[arg-type]
+            yield (i, "w", _text(seg[start:end]))
 
 
 _V = TypeVar("_V")
@@ -139,7 +144,7 @@ class Overlaps:
         # candidates that may cover others (unconditional, without NotPrincipal), with the
         # keys of each of their entries: position -> dimension -> (entry keys, ...)
         options: dict[int, list[list[tuple[Key, ...]]]] = {}
-        lengths: list[dict[tuple[int, str], set[int]]] = [{}, {}]
+        lengths: list[dict[tuple[object, object], set[int]]] = [{}, {}]
         for k, stmt in enumerate(self.statements):
             if stmt.conditions or stmt.not_principal is not None:
                 continue
@@ -148,7 +153,8 @@ class Overlaps:
                 for keys in per_dim[dim]:
                     for key in keys:
                         if len(key) == 3:
-                            lengths[dim].setdefault((key[0], key[1]), set()).add(len(key[2]))  # type: ignore[arg-type]
+                            pair = (key[0], key[1])
+                            lengths[dim].setdefault(pair, set()).add(len(str(key[2])))
         # each statement's query keys, and how many statements each key is a query key of
         self.queries: dict[int, tuple[frozenset[Key], ...]] = {}
         counts: list[Counter[Key]] = [Counter(), Counter(), Counter()]
@@ -197,7 +203,7 @@ class Overlaps:
         return [(_NOT,)] if stmt.not_resource is not None else [(_NONE,)]
 
     def _query(
-        self, stmt: Statement, lengths: list[dict[tuple[int, str], set[int]]]
+        self, stmt: Statement, lengths: list[dict[tuple[object, object], set[int]]]
     ) -> tuple[frozenset[Key], ...]:
         """The keys of the statements that may cover ``stmt``, per dimension."""
         if stmt.not_principal is not None:  # nothing covers a NotPrincipal statement
