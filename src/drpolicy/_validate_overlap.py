@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import functools
 import heapq
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Final, TypeVar, cast
+from typing import Final, TypeVar
 
 from drpolicy._findings import Severity
 from drpolicy._globs import (
     Glob,
     _action_contains,
+    _action_fields,
     _action_intersects,
-    _action_parts,
     _arn_contains,
+    _arn_fields,
     _arn_intersects,
     _ArnGlob,
     _policy_arn,
@@ -53,73 +55,86 @@ _ACTIONS, _RESOURCES, _PRINCIPALS = 0, 1, 2
 _DIMENSIONS: Final = (_ACTIONS, _RESOURCES, _PRINCIPALS)
 
 
-def _text(literals: Glob) -> str:
-    """The text of a run of literal tokens."""
-    return "".join(cast("tuple[str, ...]", literals))
+# A segment as its literal chunks: the text between its wildcards, in order ("a*b?c" is
+# ("a", "b", "c"), "*x" is ("", "x"), a segment without wildcards is one chunk).
+Chunks = tuple[str, ...]
+_WILDCARDS: Final = re.compile(r"[*?]+")
+_WORD: Final = re.compile(r"[^\W_]+")  # a run of letters and digits
 
 
-def _runs(seg: Glob) -> Iterator[tuple[int, int]]:
-    """The maximal runs of word characters (literal letters and digits) of a segment."""
-    start = -1
-    for j, tok in enumerate(seg):
-        if isinstance(tok, str) and tok.isalnum():
-            if start < 0:
-                start = j
-        elif start >= 0:
-            yield start, j
-            start = -1
-    if start >= 0:
-        yield start, len(seg)
-
-
-def _literal_ends(seg: Glob) -> tuple[str, str | None]:
-    """The literal prefix and (when the segment has a wildcard) the literal suffix."""
-    n = 0
-    while n < len(seg) and isinstance(seg[n], str):
-        n += 1
-    if n == len(seg):
-        return _text(seg), None
-    m = len(seg)
-    while isinstance(seg[m - 1], str):
-        m -= 1
-    return _text(seg[:n]), _text(seg[m:])
-
-
-@functools.lru_cache(maxsize=65536)
-def _cover_keys(segments: tuple[Glob, ...]) -> tuple[Key, ...]:
-    """Keys of which every glob this one contains holds each among its query keys."""
-    out: list[Key] = []
-    for i, seg in enumerate(segments):
-        prefix, suffix = _literal_ends(seg)
-        out.append((i, "^", prefix))
-        if suffix is not None:
-            out.append((i, "$", suffix))
-        for start, end in _runs(seg):
-            left = start == 0 or isinstance(seg[start - 1], str)
-            right = end == len(seg) or isinstance(seg[end], str)
-            if left and right:  # a complete word: literal non-word characters around it
-                out.append((i, "w", _text(seg[start:end])))
+def _chunks(glob: Glob) -> Chunks:
+    """The literal chunks of a glob's tokens (for a resource part with policy variables)."""
+    out = [""]
+    for tok in glob:
+        if isinstance(tok, str):
+            out[-1] += tok
+        elif out[-1] or len(out) == 1:
+            out.append("")
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=65536)
+def _action_segments(text: str) -> tuple[Chunks, ...] | None:
+    """An ``Action`` entry as :func:`_action_parts` reads it, as chunks (``None``: ``*``)."""
+    fields = _action_fields(text)
+    return None if fields is None else tuple(tuple(_WILDCARDS.split(f)) for f in fields)
+
+
+@functools.lru_cache(maxsize=65536)
+def _resource_segments(text: str, variables: bool) -> tuple[Chunks, ...] | None:
+    """A ``Resource`` entry as :func:`_policy_arn` reads it, as chunks (``None``: ``*``)."""
+    fields = _arn_fields(text)
+    if fields is None:
+        return None
+    head = tuple(tuple(_WILDCARDS.split(f)) for f in fields[:4])
+    if variables and "${" in fields[4]:
+        return (*head, _chunks(_policy_arn(text, variables=True).segments[4]))
+    return (*head, tuple(_WILDCARDS.split(fields[4])))
+
+
+@functools.lru_cache(maxsize=65536)
+def _cover_keys(segments: tuple[Chunks, ...]) -> tuple[Key, ...]:
+    """Keys of which every glob this one contains holds each among its query keys: each
+    segment's literal prefix, literal suffix (when it has a wildcard) and complete words."""
+    out: list[Key] = []
+    for i, chunks in enumerate(segments):
+        last = len(chunks) - 1
+        out.append((i, "^", chunks[0]))
+        if last:
+            out.append((i, "$", chunks[last]))
+        for j, chunk in enumerate(chunks):
+            for word in _WORD.finditer(chunk):
+                # complete: a literal non-word character or the segment's edge on each side
+                if (word.start() or j == 0) and (word.end() < len(chunk) or j == last):
+                    out.append((i, "w", word.group()))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=65536)
+def _query_parts(segments: tuple[Chunks, ...]) -> tuple[tuple[str, str, list[str]], ...]:
+    """Per segment: the literal prefix, the literal suffix (all of it when the segment has
+    no wildcard) and every word run."""
+    return tuple(
+        (chunks[0], chunks[-1], [w for chunk in chunks for w in _WORD.findall(chunk)])
+        for chunks in segments
+    )
+
+
 def _query_keys(
-    segments: tuple[Glob, ...], lengths: dict[tuple[object, object], set[int]]
+    segments: tuple[Chunks, ...], lengths: dict[tuple[object, object], set[int]]
 ) -> Iterator[Key]:
     """The keys under which a glob containing this one may be filed: every prefix of each
     segment's literal prefix, every suffix of its literal suffix and its word runs (only
     prefix and suffix lengths in ``lengths``, those some filed key has)."""
-    for i, seg in enumerate(segments):
-        prefix, suffix = _literal_ends(seg)
+    for i, (prefix, suffix, words) in enumerate(_query_parts(segments)):
         for n in lengths.get((i, "^"), ()):
             if n <= len(prefix):
                 yield (i, "^", prefix[:n])
-        if suffix is None:
-            suffix = prefix  # an all-literal segment: its literal suffix is all of it
         for n in lengths.get((i, "$"), ()):
             if n <= len(suffix):
                 yield (i, "$", suffix[len(suffix) - n :])
-        for start, end in _runs(seg):
-            yield (i, "w", _text(seg[start:end]))
+        for word in words:
+            yield (i, "w", word)
 
 
 _V = TypeVar("_V")
@@ -193,13 +208,13 @@ class Overlaps:
                 return [(_NOT,)]
             if "*" in stmt.action:
                 return [(_ALWAYS,)]
-            parts = [_action_parts(t) for t in stmt.action]
+            parts = [_action_segments(t) for t in stmt.action]
             return [(_ALWAYS,) if p is None else _cover_keys(p) for p in parts]
         if stmt.resource is not None:
             if "*" in stmt.resource:
                 return [(_ALWAYS,)]
-            globs = [_policy_arn(t, variables=self.variables) for t in stmt.resource]
-            return [(_ALWAYS,) if g.any else _cover_keys(g.segments) for g in globs]
+            segs = [_resource_segments(t, self.variables) for t in stmt.resource]
+            return [(_ALWAYS,) if g is None else _cover_keys(g) for g in segs]
         return [(_NOT,)] if stmt.not_resource is not None else [(_NONE,)]
 
     def _query(
@@ -211,15 +226,15 @@ class Overlaps:
         principals = {_NONE} if stmt.principal is None else {_ALWAYS, ("p", stmt.principal)}
         actions: set[Key] = {_ALWAYS, _NOT}
         if stmt.action:
-            parts = _action_parts(stmt.action[0])
+            parts = _action_segments(stmt.action[0])
             if parts is not None:
                 actions.update(_query_keys(parts, lengths[_ACTIONS]))
         resources: set[Key] = {_ALWAYS}
         if stmt.resource:
             resources.add(_NOT)
-            glob = _policy_arn(stmt.resource[0], variables=self.variables)
-            if not glob.any:
-                resources.update(_query_keys(glob.segments, lengths[_RESOURCES]))
+            segs = _resource_segments(stmt.resource[0], self.variables)
+            if segs is not None:
+                resources.update(_query_keys(segs, lengths[_RESOURCES]))
         elif stmt.not_resource is not None:
             resources.add(_NOT)
         else:
