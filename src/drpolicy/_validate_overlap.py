@@ -45,12 +45,13 @@ from drpolicy.model import PrincipalSpec, Statement
 
 __all__ = ["Overlaps"]
 
-# Index keys. A pattern key is (segment, kind, text) with kind "^" (literal prefix), "$"
-# (literal suffix) or "w" (a word); the one-element keys stand for whole classes of entries.
-Key = tuple[object, ...]
-_ALWAYS: Final[Key] = ("always",)  # "*" (or Principal "*"): covers any entry
-_NOT: Final[Key] = ("not",)  # NotAction / NotResource: may cover any entry
-_NONE: Final[Key] = ("none",)  # no Resource/NotResource, or no Principal
+# Index keys. A pattern key is a kind ("^" literal prefix, "$" literal suffix, "w" complete
+# word, "g" substring of _GRAM characters), the segment's number (one digit) and the text; the
+# one-character keys stand for whole classes of entries; a Principal is its own key.
+Key = str | PrincipalSpec
+_ALWAYS: Final = "*"  # "*" (or Principal "*"): covers any entry
+_NOT: Final = "!"  # NotAction / NotResource: may cover any entry
+_NONE: Final = "-"  # no Resource/NotResource, or no Principal
 _ACTIONS, _RESOURCES, _PRINCIPALS = 0, 1, 2
 _DIMENSIONS: Final = (_ACTIONS, _RESOURCES, _PRINCIPALS)
 
@@ -60,6 +61,7 @@ _DIMENSIONS: Final = (_ACTIONS, _RESOURCES, _PRINCIPALS)
 Chunks = tuple[str, ...]
 _WILDCARDS: Final = re.compile(r"[*?]+")
 _WORD: Final = re.compile(r"[^\W_]+")  # a run of letters and digits
+_GRAM: Final = 4  # the length of the substrings indexed
 
 
 def _chunks(glob: Glob) -> Chunks:
@@ -93,48 +95,58 @@ def _resource_segments(text: str, variables: bool) -> tuple[Chunks, ...] | None:
 
 
 @functools.lru_cache(maxsize=65536)
-def _cover_keys(segments: tuple[Chunks, ...]) -> tuple[Key, ...]:
+def _cover_keys(segments: tuple[Chunks, ...]) -> tuple[str, ...]:
     """Keys of which every glob this one contains holds each among its query keys: each
-    segment's literal prefix, literal suffix (when it has a wildcard) and complete words."""
-    out: list[Key] = []
+    segment's literal prefix, literal suffix (when it has a wildcard), complete words and
+    substrings of :data:`_GRAM` characters."""
+    out: list[str] = []
     for i, chunks in enumerate(segments):
+        tag = str(i)
         last = len(chunks) - 1
-        out.append((i, "^", chunks[0]))
+        out.append("^" + tag + chunks[0])
         if last:
-            out.append((i, "$", chunks[last]))
+            out.append("$" + tag + chunks[last])
         for j, chunk in enumerate(chunks):
             for word in _WORD.finditer(chunk):
                 # complete: a literal non-word character or the segment's edge on each side
                 if (word.start() or j == 0) and (word.end() < len(chunk) or j == last):
-                    out.append((i, "w", word.group()))
+                    out.append("w" + tag + word.group())
+        out.extend("g" + tag + gram for gram in _grams(chunks))
     return tuple(out)
+
+
+def _grams(chunks: Chunks) -> set[str]:
+    """The substrings of :data:`_GRAM` characters of a segment's chunks."""
+    return {c[a : a + _GRAM] for c in chunks for a in range(len(c) - _GRAM + 1)}
 
 
 @functools.lru_cache(maxsize=65536)
 def _query_parts(segments: tuple[Chunks, ...]) -> tuple[tuple[str, str, list[str]], ...]:
     """Per segment: the literal prefix, the literal suffix (all of it when the segment has
-    no wildcard) and every word run."""
-    return tuple(
-        (chunks[0], chunks[-1], [w for chunk in chunks for w in _WORD.findall(chunk)])
-        for chunks in segments
-    )
+    no wildcard), and the keys of its word runs and substrings of :data:`_GRAM` characters."""
+    out = []
+    for i, chunks in enumerate(segments):
+        tag = str(i)
+        keys = ["w" + tag + w for chunk in chunks for w in _WORD.findall(chunk)]
+        keys.extend("g" + tag + gram for gram in _grams(chunks))
+        out.append((chunks[0], chunks[-1], keys))
+    return tuple(out)
 
 
-def _query_keys(
-    segments: tuple[Chunks, ...], lengths: dict[tuple[object, object], set[int]]
-) -> Iterator[Key]:
+def _query_keys(segments: tuple[Chunks, ...], lengths: dict[str, list[int]]) -> list[str]:
     """The keys under which a glob containing this one may be filed: every prefix of each
-    segment's literal prefix, every suffix of its literal suffix and its word runs (only
-    prefix and suffix lengths in ``lengths``, those some filed key has)."""
-    for i, (prefix, suffix, words) in enumerate(_query_parts(segments)):
-        for n in lengths.get((i, "^"), ()):
-            if n <= len(prefix):
-                yield (i, "^", prefix[:n])
-        for n in lengths.get((i, "$"), ()):
-            if n <= len(suffix):
-                yield (i, "$", suffix[len(suffix) - n :])
-        for word in words:
-            yield (i, "w", word)
+    segment's literal prefix and suffix of its literal suffix (of the lengths in
+    ``lengths``, those some entry's keys have), its word runs and its substrings."""
+    out: list[str] = []
+    for i, (prefix, suffix, keys) in enumerate(_query_parts(segments)):
+        tag = str(i)
+        head = "^" + tag
+        out.extend(head + prefix[:n] for n in lengths.get(head, ()) if n <= len(prefix))
+        tail = "$" + tag
+        end = len(suffix)
+        out.extend(tail + suffix[end - n :] for n in lengths.get(tail, ()) if n <= end)
+        out.extend(keys)
+    return out
 
 
 _V = TypeVar("_V")
@@ -159,7 +171,7 @@ class Overlaps:
         # candidates that may cover others (unconditional, without NotPrincipal), with the
         # keys of each of their entries: position -> dimension -> (entry keys, ...)
         options: dict[int, list[list[tuple[Key, ...]]]] = {}
-        lengths: list[dict[tuple[object, object], set[int]]] = [{}, {}]
+        seen: list[dict[str, set[int]]] = [{}, {}]
         for k, stmt in enumerate(self.statements):
             if stmt.conditions or stmt.not_principal is not None:
                 continue
@@ -167,9 +179,9 @@ class Overlaps:
             for dim in (_ACTIONS, _RESOURCES):
                 for keys in per_dim[dim]:
                     for key in keys:
-                        if len(key) == 3:
-                            pair = (key[0], key[1])
-                            lengths[dim].setdefault(pair, set()).add(len(str(key[2])))
+                        if isinstance(key, str) and key[0] in "^$":
+                            seen[dim].setdefault(key[:2], set()).add(len(key) - 2)
+        lengths = [{kind: sorted(ns) for kind, ns in by_kind.items()} for by_kind in seen]
         # each statement's query keys, and how many statements each key is a query key of
         self.queries: dict[int, tuple[frozenset[Key], ...]] = {}
         counts: list[Counter[Key]] = [Counter(), Counter(), Counter()]
@@ -183,10 +195,7 @@ class Overlaps:
         self.index: dict[str, dict[Key, dict[Key, dict[Key, list[int]]]]] = {}
         for k, per_dim in options.items():
             filed = [
-                {
-                    min(keys, key=lambda key: (counts[dim][key], -len(str(key[-1]))))
-                    for keys in entries
-                }
+                {min(keys, key=counts[dim].__getitem__) for keys in entries}
                 for dim, entries in enumerate(per_dim)
             ]
             by_principal = self.index.setdefault(self.statements[k].effect, {})
@@ -202,7 +211,7 @@ class Overlaps:
         if dim == _PRINCIPALS:
             if stmt.principal is None:
                 return [(_NONE,)]
-            return [(_ALWAYS,) if stmt.principal.wildcard else (("p", stmt.principal),)]
+            return [(_ALWAYS,) if stmt.principal.wildcard else (stmt.principal,)]
         if dim == _ACTIONS:
             if stmt.action is None:
                 return [(_NOT,)]
@@ -218,12 +227,12 @@ class Overlaps:
         return [(_NOT,)] if stmt.not_resource is not None else [(_NONE,)]
 
     def _query(
-        self, stmt: Statement, lengths: list[dict[tuple[object, object], set[int]]]
+        self, stmt: Statement, lengths: list[dict[str, list[int]]]
     ) -> tuple[frozenset[Key], ...]:
         """The keys of the statements that may cover ``stmt``, per dimension."""
         if stmt.not_principal is not None:  # nothing covers a NotPrincipal statement
             return (frozenset(), frozenset(), frozenset())
-        principals = {_NONE} if stmt.principal is None else {_ALWAYS, ("p", stmt.principal)}
+        principals: set[Key] = {_NONE} if stmt.principal is None else {_ALWAYS, stmt.principal}
         actions: set[Key] = {_ALWAYS, _NOT}
         if stmt.action:
             parts = _action_segments(stmt.action[0])
