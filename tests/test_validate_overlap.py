@@ -191,16 +191,17 @@ def test_findings_of_a_known_policy() -> None:
 
 def _shared_prefix_policy(n: int) -> dict[str, Any]:
     """``n`` statements sharing long literal prefixes, with wildcards in the middle and a
-    Deny every tenth statement: the shape the old prefix index compared all pairs for."""
+    Deny every tenth statement: shapes a literal-prefix index alone compares all pairs for."""
     out = []
     for i in range(n):
-        form = i % 4
         resource = [
             f"arn:aws:s3:::shared-bucket-name/team-{i}/report.csv",
             f"arn:aws:s3:::shared-bucket-name/*-{i}/*",
             f"arn:aws:s3:::shared-bucket-name/team-{i}/*.json",
             "*",
-        ][form]
+            f"arn:aws:s3:::data*t{i}x/*",  # no delimiter around the middle piece
+            f"arn:aws:s3:::*/t{i}",
+        ][i % 6]
         action = ["s3:GetObject", f"s3:Get{i}*", f"s3:*{i}Tags", "s3:PutObject"][i % 3]
         out.append(
             {"Effect": "Deny" if i % 10 == 3 else "Allow", "Action": action, "Resource": resource}
