@@ -11,13 +11,18 @@ of ``t`` is matched by an equal literal token of ``s``), then
 - ``t``'s literal prefix (up to its first wildcard) is a prefix of ``s``'s literal prefix;
 - ``t``'s literal suffix (after its last wildcard) is a suffix of ``s``'s literal suffix;
 - each *complete word* of ``t`` (a run of letters and digits with a literal non-word
-  character or the segment's edge on both sides) is a maximal word run of ``s``.
+  character or the segment's edge on both sides) is a maximal word run of ``s``;
+- each literal chunk of ``t`` (the text between two wildcards) lies inside one literal chunk
+  of ``s``, so each of its substrings of :data:`_GRAM` characters is one of ``s``'s.
 
 Each pattern of a statement that may cover others is filed under one such key, the one that
 the fewest statements' query keys hold; a statement is compared only with the statements
 filed under one of its first action's and first resource's query keys (all their prefixes,
-suffixes and word runs), in document order, so the findings are those comparing every pair
-gives (``tests/test_validate_overlap.py`` checks that on generated policies).
+suffixes, word runs and substrings), in document order, so the findings are those comparing
+every pair gives (``tests/test_validate_overlap.py`` checks that on generated policies).
+Variables (``${aws:username}``) read as ``*`` for the keys: a containing pattern with a
+variable contains nothing but itself (the containment test reads its variables as matching
+nothing), and a pattern's keys are among its own query keys.
 """
 
 from __future__ import annotations
