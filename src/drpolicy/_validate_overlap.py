@@ -80,14 +80,12 @@ def _chunks(glob: Glob) -> Chunks:
     return tuple(out)
 
 
-@functools.lru_cache(maxsize=65536)
 def _action_segments(text: str) -> tuple[Chunks, ...] | None:
     """An ``Action`` entry as :func:`_action_parts` reads it, as chunks (``None``: ``*``)."""
     fields = _action_fields(text)
     return None if fields is None else tuple(tuple(_WILDCARDS.split(f)) for f in fields)
 
 
-@functools.lru_cache(maxsize=65536)
 def _resource_segments(text: str, variables: bool) -> tuple[Chunks, ...] | None:
     """A ``Resource`` entry as :func:`_policy_arn` reads it, as chunks (``None``: ``*``)."""
     fields = _arn_fields(text)
@@ -99,7 +97,6 @@ def _resource_segments(text: str, variables: bool) -> tuple[Chunks, ...] | None:
     return (*head, tuple(_WILDCARDS.split(fields[4])))
 
 
-@functools.lru_cache(maxsize=65536)
 def _cover_keys(segments: tuple[Chunks, ...]) -> tuple[str, ...]:
     """Keys of which every glob this one contains holds each among its query keys: each
     segment's literal prefix, literal suffix (when it has a wildcard), complete words and
@@ -125,7 +122,6 @@ def _grams(chunks: Chunks) -> set[str]:
     return {c[a : a + _GRAM] for c in chunks for a in range(len(c) - _GRAM + 1)}
 
 
-@functools.lru_cache(maxsize=65536)
 def _query_parts(segments: tuple[Chunks, ...]) -> tuple[tuple[str, str, list[str]], ...]:
     """Per segment: the literal prefix, the literal suffix (all of it when the segment has
     no wildcard), and the keys of its word runs and substrings of :data:`_GRAM` characters."""
@@ -138,12 +134,14 @@ def _query_parts(segments: tuple[Chunks, ...]) -> tuple[tuple[str, str, list[str
     return tuple(out)
 
 
-def _query_keys(segments: tuple[Chunks, ...], lengths: dict[str, list[int]]) -> list[str]:
-    """The keys under which a glob containing this one may be filed: every prefix of each
-    segment's literal prefix and suffix of its literal suffix (of the lengths in
-    ``lengths``, those some entry's keys have), its word runs and its substrings."""
+def _query_keys(
+    parts: tuple[tuple[str, str, list[str]], ...], lengths: dict[str, list[int]]
+) -> list[str]:
+    """The keys under which a glob containing this one (its :func:`_query_parts`) may be
+    filed: every prefix of each segment's literal prefix and suffix of its literal suffix (of
+    the lengths in ``lengths``, those some entry's keys have), its word runs and substrings."""
     out: list[str] = []
-    for i, (prefix, suffix, keys) in enumerate(_query_parts(segments)):
+    for i, (prefix, suffix, keys) in enumerate(parts):
         tag = str(i)
         head = "^" + tag
         out.extend(head + prefix[:n] for n in lengths.get(head, ()) if n <= len(prefix))
@@ -152,6 +150,17 @@ def _query_keys(segments: tuple[Chunks, ...], lengths: dict[str, list[int]]) -> 
         out.extend(tail + suffix[end - n :] for n in lengths.get(tail, ()) if n <= end)
         out.extend(keys)
     return out
+
+
+class _Memo:
+    """The key functions, memoised for one policy (patterns repeat across statements); kept
+    only while the index is built."""
+
+    def __init__(self) -> None:
+        self.action_segments = functools.cache(_action_segments)
+        self.resource_segments = functools.cache(_resource_segments)
+        self.cover_keys = functools.cache(_cover_keys)
+        self.query_parts = functools.cache(_query_parts)
 
 
 _V = TypeVar("_V")
@@ -177,10 +186,11 @@ class Overlaps:
         # keys of each of their entries: position -> dimension -> (entry keys, ...)
         options: dict[int, list[list[tuple[Key, ...]]]] = {}
         seen: list[dict[str, set[int]]] = [{}, {}]
+        memo = _Memo()
         for k, stmt in enumerate(self.statements):
             if stmt.conditions or stmt.not_principal is not None:
                 continue
-            options[k] = per_dim = [self._entry_options(stmt, dim) for dim in _DIMENSIONS]
+            options[k] = per_dim = [self._entry_options(stmt, dim, memo) for dim in _DIMENSIONS]
             for dim in (_ACTIONS, _RESOURCES):
                 for keys in per_dim[dim]:
                     for key in keys:
@@ -191,7 +201,7 @@ class Overlaps:
         self.queries: dict[int, tuple[frozenset[Key], ...]] = {}
         counts: list[Counter[Key]] = [Counter(), Counter(), Counter()]
         for stmt in self.statements:
-            query = self._query(stmt, lengths)
+            query = self._query(stmt, lengths, memo)
             self.queries[stmt.index] = query
             for dim in _DIMENSIONS:
                 counts[dim].update(query[dim])
@@ -211,7 +221,7 @@ class Overlaps:
                     for rkey in filed[_RESOURCES]:
                         by_resource.setdefault(rkey, []).append(k)
 
-    def _entry_options(self, stmt: Statement, dim: int) -> list[tuple[Key, ...]]:
+    def _entry_options(self, stmt: Statement, dim: int, memo: _Memo) -> list[tuple[Key, ...]]:
         """For a statement that may cover others: per entry, the keys it may be filed under."""
         if dim == _PRINCIPALS:
             if stmt.principal is None:
@@ -222,17 +232,17 @@ class Overlaps:
                 return [(_NOT,)]
             if "*" in stmt.action:
                 return [(_ALWAYS,)]
-            parts = [_action_segments(t) for t in stmt.action]
-            return [(_ALWAYS,) if p is None else _cover_keys(p) for p in parts]
+            parts = [memo.action_segments(t) for t in stmt.action]
+            return [(_ALWAYS,) if p is None else memo.cover_keys(p) for p in parts]
         if stmt.resource is not None:
             if "*" in stmt.resource:
                 return [(_ALWAYS,)]
-            segs = [_resource_segments(t, self.variables) for t in stmt.resource]
-            return [(_ALWAYS,) if g is None else _cover_keys(g) for g in segs]
+            segs = [memo.resource_segments(t, self.variables) for t in stmt.resource]
+            return [(_ALWAYS,) if g is None else memo.cover_keys(g) for g in segs]
         return [(_NOT,)] if stmt.not_resource is not None else [(_NONE,)]
 
     def _query(
-        self, stmt: Statement, lengths: list[dict[str, list[int]]]
+        self, stmt: Statement, lengths: list[dict[str, list[int]]], memo: _Memo
     ) -> tuple[frozenset[Key], ...]:
         """The keys of the statements that may cover ``stmt``, per dimension."""
         if stmt.not_principal is not None:  # nothing covers a NotPrincipal statement
@@ -240,15 +250,15 @@ class Overlaps:
         principals: set[Key] = {_NONE} if stmt.principal is None else {_ALWAYS, stmt.principal}
         actions: set[Key] = {_ALWAYS, _NOT}
         if stmt.action:
-            parts = _action_segments(stmt.action[0])
+            parts = memo.action_segments(stmt.action[0])
             if parts is not None:
-                actions.update(_query_keys(parts, lengths[_ACTIONS]))
+                actions.update(_query_keys(memo.query_parts(parts), lengths[_ACTIONS]))
         resources: set[Key] = {_ALWAYS}
         if stmt.resource:
             resources.add(_NOT)
-            segs = _resource_segments(stmt.resource[0], self.variables)
+            segs = memo.resource_segments(stmt.resource[0], self.variables)
             if segs is not None:
-                resources.update(_query_keys(segs, lengths[_RESOURCES]))
+                resources.update(_query_keys(memo.query_parts(segs), lengths[_RESOURCES]))
         elif stmt.not_resource is not None:
             resources.add(_NOT)
         else:
