@@ -498,9 +498,9 @@ def validate_report(sizes: Sequence[int], cutoff_s: float) -> None:
     previous: tuple[int, float] | None = None
     for n in sizes:
         if previous is not None:
-            # a size whose time, extrapolated as if validate were quadratic (the worst case),
-            # is over the cutoff is skipped
-            predicted = previous[1] * (n / previous[0]) ** 2
+            # a size whose time, extrapolated linearly (validate's growth, see
+            # docs/validate.md), is over the cutoff is skipped
+            predicted = previous[1] * (n / previous[0])
             if predicted > cutoff_s:
                 print(f"validate {n:>6,} statements: skipped (predicted {predicted:.0f} s from"
                       f" {previous[0]:,}, over {cutoff_s:.0f} s)")

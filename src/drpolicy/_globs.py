@@ -125,17 +125,26 @@ class _ArnGlob:
 _ANY_ARN: Final = _ArnGlob(True)
 
 
+def _arn_fields(text: str) -> tuple[str, ...] | None:
+    """A ``Resource`` entry's five fields as the engine reads them (partition, service and
+    region lower-cased, a short pattern padded with ``*`` fields); ``None`` for ``*``."""
+    if text == "*":
+        return None
+    segs = text.split(":", 5)
+    segs += ["*"] * (6 - len(segs))
+    return (*(s.lower() for s in segs[1:4]), segs[4], segs[5])
+
+
 def _policy_arn(text: str, *, variables: bool, superset: bool = False) -> _ArnGlob:
     """Compile a ``Resource`` entry the way the engine reads it: the partition, service and
     region lower-cased, short patterns padded with ``*`` fields, policy variables (Version
     2012-10-17) taken as ``*`` (or as matching nothing when ``superset``: the safe reading
     for the containing side of a containment test)."""
-    if text == "*":
+    fields = _arn_fields(text)
+    if fields is None:
         return _ANY_ARN
-    segs = text.split(":", 5)
-    segs += ["*"] * (6 - len(segs))
-    head = [_glob(s.lower()) for s in segs[1:4]] + [_glob(segs[4])]
-    resource = segs[5]
+    head = [_glob(s) for s in fields[:4]]
+    resource = fields[4]
     if variables and "${" in resource:
         try:
             template = parse_template(resource)
@@ -167,12 +176,20 @@ def _arn_contains(sup: _ArnGlob, sub: _ArnGlob) -> bool:
     return all(_contains(x, y) for x, y in zip(sup.segments, sub.segments, strict=True))
 
 
-def _action_parts(text: str) -> tuple[Glob, Glob] | None:
+def _action_fields(text: str) -> tuple[str, str] | None:
+    """An action pattern's service and name, lower-cased; ``None`` for ``*``."""
     lowered = text.lower()
     if lowered == "*":
         return None
     service, _, name = lowered.partition(":")
-    return _glob(service), _glob(name)
+    return service, name
+
+
+def _action_parts(text: str) -> tuple[Glob, Glob] | None:
+    fields = _action_fields(text)
+    if fields is None:
+        return None
+    return _glob(fields[0]), _glob(fields[1])
 
 
 def _action_contains(sup: str, sub: str) -> bool:

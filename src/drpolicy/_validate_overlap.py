@@ -2,25 +2,46 @@
 
 Whether one statement covers another is a sound containment test on the glob algebra
 (:mod:`drpolicy._globs`). To stay linear in the number of statements, each statement is
-compared only with the candidates an index over the *literal prefixes* of the other
-statements' actions and resources yields: if pattern ``t`` contains every string pattern ``s``
-matches, the literal text ``t`` starts with (up to its first wildcard) is a prefix of the
-literal text ``s`` starts with, so only statements whose every action and resource prefix
-lie on those prefix chains can cover it.
+compared only with the candidates an index yields, in three dimensions (actions, resources,
+principals). The index rests on what containment implies for the literal text of the globs,
+segment by segment (the service and name of an action; the partition, service, region,
+account and resource part of an ARN): if glob ``t`` contains glob ``s`` (every literal token
+of ``t`` is matched by an equal literal token of ``s``), then
+
+- ``t``'s literal prefix (up to its first wildcard) is a prefix of ``s``'s literal prefix;
+- ``t``'s literal suffix (after its last wildcard) is a suffix of ``s``'s literal suffix;
+- each *complete word* of ``t`` (a run of letters and digits with a literal non-word
+  character or the segment's edge on both sides) is a maximal word run of ``s``;
+- each literal chunk of ``t`` (the text between two wildcards) lies inside one literal chunk
+  of ``s``, so each of its substrings of :data:`_GRAM` characters is one of ``s``'s.
+
+Each pattern of a statement that may cover others is filed under one such key, the one that
+the fewest statements' query keys hold; a statement is compared only with the statements
+filed under one of its first action's and first resource's query keys (all their prefixes,
+suffixes, word runs and substrings), in document order, so the findings are those comparing
+every pair gives (``tests/test_validate_overlap.py`` checks that on generated policies).
+Variables (``${aws:username}``) read as ``*`` for the keys: a containing pattern with a
+variable contains nothing but itself (the containment test reads its variables as matching
+nothing), and a pattern's keys are among its own query keys.
 """
 
 from __future__ import annotations
 
 import functools
 import heapq
+import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
-from typing import Final
+from typing import Final, TypeVar
 
 from drpolicy._findings import Severity
 from drpolicy._globs import (
+    Glob,
     _action_contains,
+    _action_fields,
     _action_intersects,
     _arn_contains,
+    _arn_fields,
     _arn_intersects,
     _ArnGlob,
     _policy_arn,
@@ -29,36 +50,127 @@ from drpolicy.model import PrincipalSpec, Statement
 
 __all__ = ["Overlaps"]
 
-_WILD: Final = ("*", "?", "$")
-_NO_RESOURCE: Final = "\x00"  # the index key of statements without Resource/NotResource
+# Index keys. A pattern key is a kind ("^" literal prefix, "$" literal suffix, "w" complete
+# word, "g" substring of _GRAM characters), the segment's number (one digit) and the text; the
+# one-character keys stand for whole classes of entries; a Principal is its own key.
+Key = str | PrincipalSpec
+_ALWAYS: Final = "*"  # "*" (or Principal "*"): covers any entry
+_NOT: Final = "!"  # NotAction / NotResource: may cover any entry
+_NONE: Final = "-"  # no Resource/NotResource, or no Principal
+_ACTIONS, _RESOURCES, _PRINCIPALS = 0, 1, 2
+_DIMENSIONS: Final = (_ACTIONS, _RESOURCES, _PRINCIPALS)
 
 
-def _literal_prefix(text: str) -> str:
-    """The text before the first character that may be a wildcard or a variable."""
-    cut = min((i for i in (text.find(c) for c in _WILD) if i >= 0), default=len(text))
-    return text[:cut]
+# A segment as its literal chunks: the text between its wildcards, in order ("a*b?c" is
+# ("a", "b", "c"), "*x" is ("", "x"), a segment without wildcards is one chunk).
+Chunks = tuple[str, ...]
+_WILDCARDS: Final = re.compile(r"[*?]+")
+_WORD: Final = re.compile(r"[^\W_]+")  # a run of letters and digits
+_GRAM: Final = 4  # the length of the substrings indexed
 
 
-def _normal_arn(text: str) -> str:
-    """A ``Resource`` entry as :func:`_policy_arn` compiles it (the ``arn`` field dropped, the
-    partition, service and region lower-cased, a short pattern padded with ``*`` fields)."""
-    if text == "*":
-        return "*"
-    segs = text.split(":", 5)
-    segs += ["*"] * (6 - len(segs))
-    return ":".join([*(x.lower() for x in segs[1:4]), *segs[4:]])
+def _chunks(glob: Glob) -> Chunks:
+    """The literal chunks of a glob's tokens (for a resource part with policy variables)."""
+    out = [""]
+    for tok in glob:
+        if isinstance(tok, str):
+            out[-1] += tok
+        elif out[-1] or len(out) == 1:
+            out.append("")
+    return tuple(out)
 
 
-def _prefixes(key: str) -> list[str]:
-    return [key[:n] for n in range(len(key) + 1)]
+def _action_segments(text: str) -> tuple[Chunks, ...] | None:
+    """An ``Action`` entry as :func:`_action_parts` reads it, as chunks (``None``: ``*``)."""
+    fields = _action_fields(text)
+    return None if fields is None else tuple(tuple(_WILDCARDS.split(f)) for f in fields)
 
 
-def _action_key(text: str) -> str:
-    return "" if text == "*" else _literal_prefix(text.lower())
+def _resource_segments(text: str, variables: bool) -> tuple[Chunks, ...] | None:
+    """A ``Resource`` entry as :func:`_policy_arn` reads it, as chunks (``None``: ``*``)."""
+    fields = _arn_fields(text)
+    if fields is None:
+        return None
+    head = tuple(tuple(_WILDCARDS.split(f)) for f in fields[:4])
+    if variables and "${" in fields[4]:
+        return (*head, _chunks(_policy_arn(text, variables=True).segments[4]))
+    return (*head, tuple(_WILDCARDS.split(fields[4])))
 
 
-def _resource_key(text: str) -> str:
-    return _literal_prefix(_normal_arn(text))
+def _cover_keys(segments: tuple[Chunks, ...]) -> tuple[str, ...]:
+    """Keys of which every glob this one contains holds each among its query keys: each
+    segment's literal prefix, literal suffix (when it has a wildcard), complete words and
+    substrings of :data:`_GRAM` characters."""
+    out: list[str] = []
+    for i, chunks in enumerate(segments):
+        tag = str(i)
+        last = len(chunks) - 1
+        out.append("^" + tag + chunks[0])
+        if last:
+            out.append("$" + tag + chunks[last])
+        for j, chunk in enumerate(chunks):
+            for word in _WORD.finditer(chunk):
+                # complete: a literal non-word character or the segment's edge on each side
+                if (word.start() or j == 0) and (word.end() < len(chunk) or j == last):
+                    out.append("w" + tag + word.group())
+        out.extend("g" + tag + gram for gram in _grams(chunks))
+    return tuple(out)
+
+
+def _grams(chunks: Chunks) -> set[str]:
+    """The substrings of :data:`_GRAM` characters of a segment's chunks."""
+    return {c[a : a + _GRAM] for c in chunks for a in range(len(c) - _GRAM + 1)}
+
+
+def _query_parts(segments: tuple[Chunks, ...]) -> tuple[tuple[str, str, list[str]], ...]:
+    """Per segment: the literal prefix, the literal suffix (all of it when the segment has
+    no wildcard), and the keys of its word runs and substrings of :data:`_GRAM` characters."""
+    out = []
+    for i, chunks in enumerate(segments):
+        tag = str(i)
+        keys = ["w" + tag + w for chunk in chunks for w in _WORD.findall(chunk)]
+        keys.extend("g" + tag + gram for gram in _grams(chunks))
+        out.append((chunks[0], chunks[-1], keys))
+    return tuple(out)
+
+
+def _query_keys(
+    parts: tuple[tuple[str, str, list[str]], ...], lengths: dict[str, list[int]]
+) -> list[str]:
+    """The keys under which a glob containing this one (its :func:`_query_parts`) may be
+    filed: every prefix of each segment's literal prefix and suffix of its literal suffix (of
+    the lengths in ``lengths``, those some entry's keys have), its word runs and substrings."""
+    out: list[str] = []
+    for i, (prefix, suffix, keys) in enumerate(parts):
+        tag = str(i)
+        head = "^" + tag
+        out.extend(head + prefix[:n] for n in lengths.get(head, ()) if n <= len(prefix))
+        tail = "$" + tag
+        end = len(suffix)
+        out.extend(tail + suffix[end - n :] for n in lengths.get(tail, ()) if n <= end)
+        out.extend(keys)
+    return out
+
+
+class _Memo:
+    """The key functions, memoised for one policy (patterns repeat across statements); kept
+    only while the index is built."""
+
+    def __init__(self) -> None:
+        self.action_segments = functools.cache(_action_segments)
+        self.resource_segments = functools.cache(_resource_segments)
+        self.cover_keys = functools.cache(_cover_keys)
+        self.query_parts = functools.cache(_query_parts)
+
+
+_V = TypeVar("_V")
+
+
+def _hits(table: dict[Key, _V], keys: frozenset[Key]) -> list[_V]:
+    """The values of ``table`` under one of ``keys`` (walking the smaller of the two)."""
+    if len(table) < len(keys):
+        return [value for key, value in table.items() if key in keys]
+    return [table[key] for key in keys if key in table]
 
 
 Finding = tuple[Severity, str, str, str]
@@ -70,51 +182,101 @@ class Overlaps:
     def __init__(self, statements: Sequence[Statement], variables: bool) -> None:
         self.variables = variables
         self.statements = [s for s in statements if not _empty(s)]
-        # candidates that may cover others (unconditional, without NotPrincipal):
-        # effect -> action key -> resource key -> statements, in document order
-        self.index: dict[str, dict[str, dict[str, list[int]]]] = {}
+        # candidates that may cover others (unconditional, without NotPrincipal), with the
+        # keys of each of their entries: position -> dimension -> (entry keys, ...)
+        options: dict[int, list[list[tuple[Key, ...]]]] = {}
+        seen: list[dict[str, set[int]]] = [{}, {}]
+        memo = _Memo()
         for k, stmt in enumerate(self.statements):
             if stmt.conditions or stmt.not_principal is not None:
                 continue
-            keys = {_action_key(t) for t in stmt.action} if stmt.action is not None else {""}
-            if stmt.resource is not None:
-                rkeys = {_resource_key(t) for t in stmt.resource}
-            elif stmt.not_resource is not None:
-                rkeys = {""}
-            else:
-                rkeys = {_NO_RESOURCE}  # statements without resources (trust policies)
-            by_action = self.index.setdefault(stmt.effect, {})
-            for key in keys:
-                by_resource = by_action.setdefault(key, {})
-                for rkey in rkeys:
-                    by_resource.setdefault(rkey, []).append(k)
+            options[k] = per_dim = [self._entry_options(stmt, dim, memo) for dim in _DIMENSIONS]
+            for dim in (_ACTIONS, _RESOURCES):
+                for keys in per_dim[dim]:
+                    for key in keys:
+                        if isinstance(key, str) and key[0] in "^$":
+                            seen[dim].setdefault(key[:2], set()).add(len(key) - 2)
+        lengths = [{kind: sorted(ns) for kind, ns in by_kind.items()} for by_kind in seen]
+        # each statement's query keys, and how many statements each key is a query key of
+        self.queries: dict[int, tuple[frozenset[Key], ...]] = {}
+        counts: list[Counter[Key]] = [Counter(), Counter(), Counter()]
+        for stmt in self.statements:
+            query = self._query(stmt, lengths, memo)
+            self.queries[stmt.index] = query
+            for dim in _DIMENSIONS:
+                counts[dim].update(query[dim])
+        # file each entry under its rarest key, by principal, action and resource key:
+        # effect -> principal key -> action key -> resource key -> positions
+        self.index: dict[str, dict[Key, dict[Key, dict[Key, list[int]]]]] = {}
+        for k, per_dim in options.items():
+            filed = [
+                {min(keys, key=counts[dim].__getitem__) for keys in entries}
+                for dim, entries in enumerate(per_dim)
+            ]
+            by_principal = self.index.setdefault(self.statements[k].effect, {})
+            for pkey in filed[_PRINCIPALS]:
+                by_action = by_principal.setdefault(pkey, {})
+                for akey in filed[_ACTIONS]:
+                    by_resource = by_action.setdefault(akey, {})
+                    for rkey in filed[_RESOURCES]:
+                        by_resource.setdefault(rkey, []).append(k)
+
+    def _entry_options(self, stmt: Statement, dim: int, memo: _Memo) -> list[tuple[Key, ...]]:
+        """For a statement that may cover others: per entry, the keys it may be filed under."""
+        if dim == _PRINCIPALS:
+            if stmt.principal is None:
+                return [(_NONE,)]
+            return [(_ALWAYS,) if stmt.principal.wildcard else (stmt.principal,)]
+        if dim == _ACTIONS:
+            if stmt.action is None:
+                return [(_NOT,)]
+            if "*" in stmt.action:
+                return [(_ALWAYS,)]
+            parts = [memo.action_segments(t) for t in stmt.action]
+            return [(_ALWAYS,) if p is None else memo.cover_keys(p) for p in parts]
+        if stmt.resource is not None:
+            if "*" in stmt.resource:
+                return [(_ALWAYS,)]
+            segs = [memo.resource_segments(t, self.variables) for t in stmt.resource]
+            return [(_ALWAYS,) if g is None else memo.cover_keys(g) for g in segs]
+        return [(_NOT,)] if stmt.not_resource is not None else [(_NONE,)]
+
+    def _query(
+        self, stmt: Statement, lengths: list[dict[str, list[int]]], memo: _Memo
+    ) -> tuple[frozenset[Key], ...]:
+        """The keys of the statements that may cover ``stmt``, per dimension."""
+        if stmt.not_principal is not None:  # nothing covers a NotPrincipal statement
+            return (frozenset(), frozenset(), frozenset())
+        principals: set[Key] = {_NONE} if stmt.principal is None else {_ALWAYS, stmt.principal}
+        actions: set[Key] = {_ALWAYS, _NOT}
+        if stmt.action:
+            parts = memo.action_segments(stmt.action[0])
+            if parts is not None:
+                actions.update(_query_keys(memo.query_parts(parts), lengths[_ACTIONS]))
+        resources: set[Key] = {_ALWAYS}
+        if stmt.resource:
+            resources.add(_NOT)
+            segs = memo.resource_segments(stmt.resource[0], self.variables)
+            if segs is not None:
+                resources.update(_query_keys(memo.query_parts(segs), lengths[_RESOURCES]))
+        elif stmt.not_resource is not None:
+            resources.add(_NOT)
+        else:
+            resources.add(_NONE)
+        return (frozenset(actions), frozenset(resources), frozenset(principals))
 
     def _candidates(self, stmt: Statement, effect: str) -> Iterator[Statement]:
         """The ``effect`` statements that may cover ``stmt``, in document order (a superset
-        of those that do): those whose action and resource keys are literal prefixes of
-        ``stmt``'s first action and first resource."""
-        by_action = self.index.get(effect, {})
-        if stmt.action:
-            akey = _action_key(stmt.action[0])
-            tables = [by_action[p] for p in _prefixes(akey) if p in by_action]
-        else:  # NotAction: any statement may cover it
-            tables = list(by_action.values())
-        rkeys: list[str] | None = None
-        if stmt.resource:
-            first = stmt.resource[0]
-            if not ("${" in first and self.variables):
-                rkeys = _prefixes(_resource_key(first))
-        elif stmt.resource is None and stmt.not_resource is None:
-            rkeys = [_NO_RESOURCE, ""]  # no resources, or a `"Resource": "*"`
+        of those that do): those filed under one of ``stmt``'s query keys in each of the
+        three dimensions."""
+        query = self.queries[stmt.index]
         lists: list[list[int]] = []
-        for table in tables:
-            if rkeys is None:
-                lists.extend(table.values())
-            else:
-                lists.extend(table[r] for r in rkeys if r in table)
+        for by_action in _hits(self.index.get(effect, {}), query[_PRINCIPALS]):
+            for by_resource in _hits(by_action, query[_ACTIONS]):
+                lists.extend(_hits(by_resource, query[_RESOURCES]))
         last = -1
         for k in heapq.merge(*lists):
-            if k != last:  # a statement appears once per key pair it is filed under
+            if k != last:  # a statement appears once per key triple it is filed under
                 last = k
                 yield self.statements[k]
 

@@ -21,7 +21,8 @@ data does not list with a type are not type-checked.
 
 The checks cost time linear in the number of statements: each statement is checked on its
 own, and the statement-against-statement checks compare a statement only with the candidates
-an index of literal prefixes yields (:mod:`drpolicy._validate_overlap`).
+an index of the patterns' literal prefixes, suffixes, words and substrings yields
+(:mod:`drpolicy._validate_overlap`).
 
 >>> from drpolicy.validate import validate_policy
 >>> for finding in validate_policy('{"Version": "2012-10-17", "Statement": {"Effect": "Allow",'
@@ -38,6 +39,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from drpolicy import _sar
+from drpolicy._compiled import gc_paused
 from drpolicy._findings import CHECKS, SEVERITIES, Finding, Severity
 from drpolicy._validate_checks import _Validator
 from drpolicy._validate_overlap import Overlaps
@@ -95,14 +97,15 @@ def validate_policy(
     ['missing-version', 'allow-with-not-action']
     """
     _sar.services()  # fail early (MissingDependencyError) when the data is missing
-    try:
-        policy = parse_policy(source, name=name, policy_type=policy_type)
-    except PolicyParseError as exc:
-        return tuple(Finding("error", p.code, p.path, p.message) for p in exc.problems)
-    validator = _Validator(policy, _raw_document(source))
-    overlaps = Overlaps(policy.statements, validator.variables)
-    validator.extra = overlaps.check
-    return tuple(validator.run(progress))
+    with gc_paused():  # many small objects per statement: collections would scan them all
+        try:
+            policy = parse_policy(source, name=name, policy_type=policy_type)
+        except PolicyParseError as exc:
+            return tuple(Finding("error", p.code, p.path, p.message) for p in exc.problems)
+        validator = _Validator(policy, _raw_document(source))
+        overlaps = Overlaps(policy.statements, validator.variables)
+        validator.extra = overlaps.check
+        return tuple(validator.run(progress))
 
 
 def data_version() -> str:
