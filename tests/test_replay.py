@@ -275,13 +275,64 @@ def test_drift_is_measured(account: PolicySource, tmp_path: Path) -> None:
     assert 100 < data["disagree_with_log"] < 300  # about 10% of the evaluated events
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_one_and_two_workers_give_identical_results(
+    account: PolicySource, trail: Path, tmp_path: Path, suffix: str
+) -> None:
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    one = replay(trail, account, workers=1, out=tmp_path / f"one{suffix}")
+    two = replay(trail, account, workers=2, out=tmp_path / f"two{suffix}")
+    three = replay(trail, account, workers=3, out=tmp_path / f"three{suffix}")
+    if suffix == ".parquet":  # the same rows; the row groups differ (one per batch)
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(tmp_path / f"one{suffix}")
+        assert table.num_rows == 3000
+        assert pq.read_table(tmp_path / f"two{suffix}").equals(table)
+        assert pq.read_table(tmp_path / f"three{suffix}").equals(table)
+    else:
+        data = (tmp_path / f"one{suffix}").read_bytes()
+        assert data.count(b"\n") == 3000 + (suffix == ".csv")
+        assert (tmp_path / f"two{suffix}").read_bytes() == data
+        assert (tmp_path / f"three{suffix}").read_bytes() == data
+    assert one.to_json() == two.to_json() == three.to_json()
+    # the workers' part files are gone: only the outputs are left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}{suffix}" for name in ("one", "two", "three"))
+
+
+def test_part_files_without_a_kernel_copy(
+    account: PolicySource, trail: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    def refuse(*args: Any) -> int:
+        raise OSError(errno.EXDEV, "cross-device")
+
+    replay(trail, account, workers=1, out=tmp_path / "one.jsonl")
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    replay(trail, account, workers=2, out=tmp_path / "two.jsonl")
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    monkeypatch.delattr(os, "copy_file_range")  # not Linux
+    replay(trail, account, workers=2, out=tmp_path / "three.jsonl")
+    assert (tmp_path / "three.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+
+
+def test_a_failing_worker_leaves_no_part_files(
     account: PolicySource, trail: Path, tmp_path: Path
 ) -> None:
-    one = replay(trail, account, workers=1, out=tmp_path / "one.jsonl")
-    two = replay(trail, account, workers=2, out=tmp_path / "two.jsonl")
-    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
-    assert one.to_json() == two.to_json()
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in sorted(trail.rglob("*.json.gz")):
+        (inputs / path.name).write_bytes(path.read_bytes())
+    (inputs / "zz-broken.json.gz").write_bytes(gzip.compress(b'{"Records": [{"eventID": '))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(LoaderError, match="zz-broken.json.gz: invalid JSON"):
+        replay(inputs, account, workers=2, out=out / "r.jsonl")
+    assert [p.name for p in out.iterdir()] == ["r.jsonl"]
 
 
 def test_streamed_large_files_match_whole_files(
