@@ -623,6 +623,22 @@ def test_progress_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert quiet.getvalue() == ""
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_event_and_byte(
+    account: PolicySource, trail: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+) -> None:
+    from drpolicy.replay import _local
+
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setattr(_local.Progress, "update",
+                        lambda self, events, done: seen.append((events, done)))
+    replay(trail, account, workers=workers, out=tmp_path / "r.jsonl", progress=True)
+    assert sum(e for e, _ in seen) == 3000
+    assert sum(d for _, d in seen) == sum(p.stat().st_size for p in trail.rglob("*.json.gz"))
+    assert len(seen) == 5  # one update per file (task)
+
+
 def test_optional_dependencies_fail_loud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
                                          account: PolicySource) -> None:
     from drpolicy.errors import MissingDependencyError
