@@ -284,18 +284,15 @@ def test_one_and_two_workers_give_identical_results(
     one = replay(trail, account, workers=1, out=tmp_path / f"one{suffix}")
     two = replay(trail, account, workers=2, out=tmp_path / f"two{suffix}")
     three = replay(trail, account, workers=3, out=tmp_path / f"three{suffix}")
-    if suffix == ".parquet":  # the same rows; the row groups differ (one per batch)
+    data = (tmp_path / f"one{suffix}").read_bytes()
+    assert (tmp_path / f"two{suffix}").read_bytes() == data
+    assert (tmp_path / f"three{suffix}").read_bytes() == data
+    if suffix == ".parquet":
         import pyarrow.parquet as pq
 
-        table = pq.read_table(tmp_path / f"one{suffix}")
-        assert table.num_rows == 3000
-        assert pq.read_table(tmp_path / f"two{suffix}").equals(table)
-        assert pq.read_table(tmp_path / f"three{suffix}").equals(table)
+        assert pq.read_table(tmp_path / f"two{suffix}").num_rows == 3000
     else:
-        data = (tmp_path / f"one{suffix}").read_bytes()
         assert data.count(b"\n") == 3000 + (suffix == ".csv")
-        assert (tmp_path / f"two{suffix}").read_bytes() == data
-        assert (tmp_path / f"three{suffix}").read_bytes() == data
     assert one.to_json() == two.to_json() == three.to_json()
     # the workers' part files are gone: only the outputs are left
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
