@@ -346,6 +346,36 @@ def test_streamed_large_files_match_whole_files(
     assert replay(lines, account, workers=1).to_json()["events"] == 1500
 
 
+@pytest.mark.parametrize("block", [50_000, 300])  # 300: most lines span several blocks
+def test_byte_ranges_of_large_line_files_match_whole_files(
+    account: PolicySource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    (tmp_path / "in").mkdir()
+    path = write_lines(tmp_path / "in" / "events.jsonl", 1200, seed=3)
+    lines = path.read_bytes().split(b"\n")
+    no_id = json.loads(lines[7])
+    del no_id["eventID"]  # identified by file:line
+    lines[7] = json.dumps(no_id).encode()
+    lines[500] = b"{not json"  # counted as not-a-record at its line
+    lines[900:900] = [b"", b"   "]
+    path.write_bytes(b"\n".join(lines))  # no newline after the last line
+    whole = replay(path, account, workers=1, out=tmp_path / "whole.jsonl")
+    monkeypatch.setattr(_inputs, "WHOLE_FILE_MAX", 0)
+    monkeypatch.setattr(_inputs, "BLOCK", block)
+    ranges = list(_inputs.tasks([path]))
+    assert len(ranges) > 5 and {t[0] for t, _ in ranges} == {"lines-range"}
+    assert sum(size for _, size in ranges) == path.stat().st_size
+    for workers in (1, 2):
+        out = tmp_path / f"ranges-{workers}.jsonl"
+        assert replay(path, account, workers=workers, out=out).to_json() == whole.to_json()
+        assert out.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+    results = rows(tmp_path / "whole.jsonl")
+    assert len(results) == 1200
+    assert results[7]["event_id"] == f"{path}:8"
+    assert results[500]["event_id"] == f"{path}:501"
+    assert results[500]["unmapped_reason"] == "not-a-record"
+
+
 def test_streaming_keeps_multibyte_characters_whole(
     account: PolicySource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
