@@ -275,13 +275,61 @@ def test_drift_is_measured(account: PolicySource, tmp_path: Path) -> None:
     assert 100 < data["disagree_with_log"] < 300  # about 10% of the evaluated events
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_one_and_two_workers_give_identical_results(
+    account: PolicySource, trail: Path, tmp_path: Path, suffix: str
+) -> None:
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+    one = replay(trail, account, workers=1, out=tmp_path / f"one{suffix}")
+    two = replay(trail, account, workers=2, out=tmp_path / f"two{suffix}")
+    three = replay(trail, account, workers=3, out=tmp_path / f"three{suffix}")
+    data = (tmp_path / f"one{suffix}").read_bytes()
+    assert (tmp_path / f"two{suffix}").read_bytes() == data
+    assert (tmp_path / f"three{suffix}").read_bytes() == data
+    if suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        assert pq.read_table(tmp_path / f"two{suffix}").num_rows == 3000
+    else:
+        assert data.count(b"\n") == 3000 + (suffix == ".csv")
+    assert one.to_json() == two.to_json() == three.to_json()
+    # the workers' part files are gone: only the outputs are left
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{name}{suffix}" for name in ("one", "two", "three"))
+
+
+def test_part_files_without_a_kernel_copy(
+    account: PolicySource, trail: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import os
+
+    def refuse(*args: Any) -> int:
+        raise OSError(errno.EXDEV, "cross-device")
+
+    replay(trail, account, workers=1, out=tmp_path / "one.jsonl")
+    monkeypatch.setattr(os, "copy_file_range", refuse)
+    replay(trail, account, workers=2, out=tmp_path / "two.jsonl")
+    assert (tmp_path / "two.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+    monkeypatch.delattr(os, "copy_file_range")  # not Linux
+    replay(trail, account, workers=2, out=tmp_path / "three.jsonl")
+    assert (tmp_path / "three.jsonl").read_bytes() == (tmp_path / "one.jsonl").read_bytes()
+
+
+def test_a_failing_worker_leaves_no_part_files(
     account: PolicySource, trail: Path, tmp_path: Path
 ) -> None:
-    one = replay(trail, account, workers=1, out=tmp_path / "one.jsonl")
-    two = replay(trail, account, workers=2, out=tmp_path / "two.jsonl")
-    assert (tmp_path / "one.jsonl").read_bytes() == (tmp_path / "two.jsonl").read_bytes()
-    assert one.to_json() == two.to_json()
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    for path in sorted(trail.rglob("*.json.gz")):
+        (inputs / path.name).write_bytes(path.read_bytes())
+    (inputs / "zz-broken.json.gz").write_bytes(gzip.compress(b'{"Records": [{"eventID": '))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(LoaderError, match="zz-broken.json.gz: invalid JSON"):
+        replay(inputs, account, workers=2, out=out / "r.jsonl")
+    assert [p.name for p in out.iterdir()] == ["r.jsonl"]
 
 
 def test_streamed_large_files_match_whole_files(
@@ -296,6 +344,36 @@ def test_streamed_large_files_match_whole_files(
         [r["decision"] for r in rows(tmp_path / "streamed.jsonl")]
     lines = write_lines(tmp_path / "events.jsonl.gz", 1500, seed=11)
     assert replay(lines, account, workers=1).to_json()["events"] == 1500
+
+
+@pytest.mark.parametrize("block", [50_000, 300])  # 300: most lines span several blocks
+def test_byte_ranges_of_large_line_files_match_whole_files(
+    account: PolicySource, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    (tmp_path / "in").mkdir()
+    path = write_lines(tmp_path / "in" / "events.jsonl", 1200, seed=3)
+    lines = path.read_bytes().split(b"\n")
+    no_id = json.loads(lines[7])
+    del no_id["eventID"]  # identified by file:line
+    lines[7] = json.dumps(no_id).encode()
+    lines[500] = b"{not json"  # counted as not-a-record at its line
+    lines[900:900] = [b"", b"   "]
+    path.write_bytes(b"\n".join(lines))  # no newline after the last line
+    whole = replay(path, account, workers=1, out=tmp_path / "whole.jsonl")
+    monkeypatch.setattr(_inputs, "WHOLE_FILE_MAX", 0)
+    monkeypatch.setattr(_inputs, "BLOCK", block)
+    ranges = list(_inputs.tasks([path]))
+    assert len(ranges) > 5 and {t[0] for t, _ in ranges} == {"lines-range"}
+    assert sum(size for _, size in ranges) == path.stat().st_size
+    for workers in (1, 2):
+        out = tmp_path / f"ranges-{workers}.jsonl"
+        assert replay(path, account, workers=workers, out=out).to_json() == whole.to_json()
+        assert out.read_bytes() == (tmp_path / "whole.jsonl").read_bytes()
+    results = rows(tmp_path / "whole.jsonl")
+    assert len(results) == 1200
+    assert results[7]["event_id"] == f"{path}:8"
+    assert results[500]["event_id"] == f"{path}:501"
+    assert results[500]["unmapped_reason"] == "not-a-record"
 
 
 def test_streaming_keeps_multibyte_characters_whole(
@@ -570,6 +648,22 @@ def test_progress_line_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     quiet = io.StringIO()  # not a terminal: nothing
     _local.Progress(1000, quiet).update(5000, 250)
     assert quiet.getvalue() == ""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_every_event_and_byte(
+    account: PolicySource, trail: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    workers: int,
+) -> None:
+    from drpolicy.replay import _local
+
+    seen: list[tuple[int, int]] = []
+    monkeypatch.setattr(_local.Progress, "update",
+                        lambda self, events, done: seen.append((events, done)))
+    replay(trail, account, workers=workers, out=tmp_path / "r.jsonl", progress=True)
+    assert sum(e for e, _ in seen) == 3000
+    assert sum(d for _, d in seen) == sum(p.stat().st_size for p in trail.rglob("*.json.gz"))
+    assert len(seen) == 5  # one update per file (task)
 
 
 def test_optional_dependencies_fail_loud(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,

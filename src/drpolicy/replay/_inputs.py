@@ -1,7 +1,8 @@
 """Reading events: files and folders -> bounded tasks -> mapped events (private).
 
 The reading process only cuts the input into tasks (a whole delivered CloudTrail file, a
-block of lines, a Parquet row group, a batch of CSV rows); JSON decoding and mapping happen in
+byte range of a large uncompressed file of lines, a block of a large gzipped one, a Parquet row
+group, a batch of CSV rows); JSON decoding and mapping happen in
 the worker that evaluates the task, so memory stays bounded by the task size times the number
 of tasks in flight.
 """
@@ -142,10 +143,35 @@ def _file_tasks(path: Path) -> Iterator[tuple[Task, int]]:
         yield from _csv_tasks(path, size)
     elif size <= WHOLE_FILE_MAX:
         yield (kind + "-file", origin, 0, origin), size
+    elif kind == "lines" and not _gzipped(path):
+        yield from _range_tasks(path, size)
     elif kind == "lines":
         yield from _line_tasks(path, size)
     else:
         yield from _record_tasks(path, size)
+
+
+def _gzipped(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _range_tasks(path: Path, size: int) -> Iterator[tuple[Task, int]]:
+    """A large uncompressed file of lines: byte ranges of about BLOCK that end at a line's
+    end. The worker reads its range itself; this process only finds the cuts and counts the
+    lines before each (for the ``file:line`` of events without an ID)."""
+    origin, line, start, offset = str(path), 0, 0, 0
+    with path.open("rb") as f:
+        while block := f.read(BLOCK):
+            last = block.rfind(b"\n")
+            if last >= 0:
+                end = offset + last + 1
+                yield ("lines-range", origin, line, (start, end)), end - start
+                line += block.count(b"\n", 0, last + 1)  # a range's earlier blocks have none
+                start = end
+            offset += len(block)
+    if start < offset:
+        yield ("lines-range", origin, line, (start, offset)), offset - start
 
 
 def _line_tasks(path: Path, size: int) -> Iterator[tuple[Task, int]]:
@@ -290,6 +316,15 @@ def _events(task: Task) -> Iterator[tuple[Request | Unmapped, str]]:
         yield from _lines(_read(Path(payload)), origin, 0)
     elif kind == "lines":
         yield from _lines(payload, origin, first)
+    elif kind == "lines-range":
+        start, end = payload
+        try:
+            with Path(origin).open("rb") as f:
+                f.seek(start)
+                data = f.read(end - start)
+        except OSError as exc:
+            raise LoaderError(origin, f"cannot read: {exc}") from exc
+        yield from _lines(data, origin, first)
     elif kind == "texts":
         for i, text in enumerate(payload, first):
             yield _mapped(_fast_loads(text), f"{origin}#{i}")

@@ -1,15 +1,21 @@
 """Writing result rows as JSONL, CSV or Parquet, chosen by the file's extension (private).
 
-Workers encode their rows (:func:`encode`); the writer only appends what they made, in input
-order.
+Workers encode their rows: in the calling process as bytes or columns (:func:`encode`,
+:meth:`Writer.write`), in a worker process as a part file next to the output
+(:func:`write_part`, :meth:`Writer.append_part`), so that the parent never receives or
+re-parses rows: it appends JSONL and CSV parts with an in-kernel copy and hands Parquet parts
+(Arrow IPC, memory-mapped) to the Parquet writer, in input order.
 """
 
 from __future__ import annotations
 
 import csv
+import errno
 import importlib
 import io
 import json
+import os
+import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -77,6 +83,53 @@ def encode(rows: Sequence[Sequence[Any]], fmt: str) -> Any:
     raise RequestError(f"unknown output format `{fmt}`")  # pragma: no cover
 
 
+def write_part(rows: Sequence[Sequence[Any]], fmt: str, path: Path) -> None:
+    """Write ``rows`` to the part file ``path`` for :meth:`Writer.append_part`: the encoded
+    bytes (JSONL, CSV) or an Arrow IPC stream of one table (Parquet)."""
+    if fmt != "parquet":
+        path.write_bytes(encode(rows, fmt))
+        return
+    pa = pyarrow()
+    table = _table(pa, encode(rows, fmt))
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, table.schema) as stream:
+        stream.write_table(table)
+
+
+def _table(pa: Any, columns: Any) -> Any:
+    schema = parquet_schema()
+    return pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(columns, schema)],
+                                schema=schema)
+
+
+def _write_all(f: Any, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[f.write(view):]
+
+
+_NO_KERNEL_COPY: Final = frozenset({errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP,
+                                    errno.EBADF, errno.EPERM})
+
+
+def _append(dst: Any, path: Path) -> None:
+    """Append the file ``path`` to the unbuffered file ``dst``: ``copy_file_range`` (the
+    kernel copies, nothing passes through Python), else an ordinary copy."""
+    with path.open("rb", buffering=0) as src:
+        remaining = os.fstat(src.fileno()).st_size
+        copy = getattr(os, "copy_file_range", None)
+        try:
+            while copy is not None and remaining > 0:
+                n = copy(src.fileno(), dst.fileno(), remaining)
+                if n == 0:
+                    break
+                remaining -= n
+        except OSError as exc:
+            if exc.errno not in _NO_KERNEL_COPY:
+                raise
+        # what the kernel did not copy (no copy_file_range, or refused): both offsets moved
+        shutil.copyfileobj(src, dst)
+
+
 def parquet_schema() -> Any:
     """The Arrow schema of the result rows."""
     pa = pyarrow()
@@ -113,21 +166,30 @@ class Writer:
             self._schema = parquet_schema()
             self._parquet = pa.parquet.ParquetWriter(str(self.path), self._schema)
         else:
-            self._file = self.path.open("wb")
+            # unbuffered: batches are large, and parts are appended at the descriptor's offset
+            self._file = self.path.open("wb", buffering=0)
             if self.fmt == "csv":
-                self._file.write((",".join(RESULT_COLUMNS) + "\n").encode("utf-8"))
+                _write_all(self._file, (",".join(RESULT_COLUMNS) + "\n").encode("utf-8"))
 
     def write(self, payload: Any) -> None:
         """Append one encoded batch."""
         if self._parquet is not None:
             pa = pyarrow()
             if payload and payload[0]:
-                self._parquet.write_table(pa.Table.from_arrays(
-                    [pa.array(col, type=f.type) for col, f in zip(payload, self._schema)],
-                    schema=self._schema,
-                ))
+                self._parquet.write_table(_table(pa, payload))
         elif self._file is not None:
-            self._file.write(payload)
+            _write_all(self._file, payload)
+
+    def append_part(self, path: Path) -> None:
+        """Append one part file made by :func:`write_part` (in a worker)."""
+        if self._parquet is not None:
+            pa = pyarrow()
+            with pa.memory_map(str(path)) as source:
+                table = pa.ipc.open_stream(source).read_all()
+            if table.num_rows:
+                self._parquet.write_table(table)
+        elif self._file is not None:
+            _append(self._file, path)
 
     def close(self) -> None:
         """Finish the file (Parquet footers, flushes)."""
