@@ -12,11 +12,14 @@ Sections:
 2. Speed on distinct requests (the headline): every drpolicy entry point and every engine on a
    stream of ~50,000 requests derived from the mix in which every request is new (so no memo
    helps; :mod:`distinct`), each entry point on its own stream; the repeated 62-request mix
-   beside it as a second column. Answers are checked against the labels.
+   beside it as a second column. Answers are checked against the labels. Every row is
+   prepared first, then the rows are timed in turn, one chunk of each stream at a time (20
+   chunks by default), so a noisy spell of a shared machine hits every row alike.
 3. Scaling on distinct requests: synthetic policies of 10 to 10,000 statements, four kinds
    (statements that match nothing, varied statements hit at random, 10,000 statements sharing
-   one action, a new action on every request), cold (first touch of each statement) and warm.
-   The older repeated-request scaling table follows.
+   one action, a new action on every request), cold (first touch of each statement) and warm
+   (the sizes of one kind timed in turn, chunk by chunk). The older repeated-request scaling
+   table follows.
 4. Compilation of 10,000 statements: time and memory; validate time.
 5. The issue-10 targets, as measured by this run.
 
@@ -32,6 +35,7 @@ engine can prepare (parsing, compiling, translating, entity stores) is built bef
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -42,7 +46,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -366,6 +370,52 @@ def per_request_distinct(
     return statistics.median(samples), len(answers), answers
 
 
+class _Row(NamedTuple):
+    name: str
+    label: str
+    decide: Decide
+    stream: Sequence[Request]
+    around: Any
+    rep: float | None
+
+
+def interleaved_distinct(
+    rows: Sequence[_Row], *, chunks: int, budget_s: float
+) -> list[tuple[float, list[bool | str]]]:
+    """Time every row on ``chunks`` disjoint chunks of its own stream, taking the rows in
+    turn for each chunk (GC off while a chunk is timed). A row whose time spent exceeds
+    ``budget_s`` stops after 3 chunks. Returns per row the median ns per request and the
+    answers it gave."""
+    spent = [0.0] * len(rows)
+    samples: list[list[float]] = [[] for _ in rows]
+    answers: list[list[bool | str]] = [[] for _ in rows]
+    gc_was_enabled = gc.isenabled()
+    for k in range(chunks):
+        for i, row in enumerate(rows):
+            if k >= 3 and spent[i] > budget_s:
+                continue
+            size = max(1, len(row.stream) // chunks)
+            chunk = row.stream[k * size:(k + 1) * size]
+            if not chunk:
+                continue
+            with row.around():
+                started = time.perf_counter()
+                gc.disable()
+                try:
+                    t0 = CLOCK()
+                    try:
+                        got: list[bool | str] = [row.decide(r) for r in chunk]
+                    except Exception:  # noqa: BLE001 - per-request answers with errors
+                        got = [answer(row.decide, r) for r in chunk]
+                    samples[i].append((CLOCK() - t0) / len(chunk))
+                finally:
+                    if gc_was_enabled:
+                        gc.enable()
+                spent[i] += time.perf_counter() - started
+            answers[i] += got
+    return [(statistics.median(x), a) for x, a in zip(samples, answers)]
+
+
 def distinct_speed(
     engines: dict[str, Engine], workload: Workload, repeated: dict[str, float],
     *, round_ns: int, rounds: int, per_request: int, budget_s: float,
@@ -378,40 +428,44 @@ def distinct_speed(
     print(f"Distinct stream: {per_request} variants of each of the {len(mix)} mix requests"
           f" ({per_request * len(mix):,} requests, every one new; a fresh stream per row);"
           f" labels checked against tests/reference.py on a sample: {len(bad)} wrong")
-    rows: list[tuple[str, str, float, int, int, float | None]] = []
+    # Prepare every row first (repeated mix, fresh stream, warm-up), then time them chunk by
+    # chunk in turn, so that a noisy spell of a shared machine hits every row alike and the
+    # ratios of one run stay comparable.
+    prepared: list[_Row] = []
 
-    def run(name: str, label: str, build: Callable[[list[Request]], Decide],
-            repeat_decide: Decide | None) -> None:
-        rep = None
-        if repeat_decide is not None:  # also warms up what a long-running process keeps
-            rep = per_decision_ns(repeat_decide, mix, round_ns=round_ns, rounds=rounds)[0]
-        warm = distinct.distinct_stream(policies, mix, 3, seed=next(seeds))
-        stream = distinct.distinct_stream(policies, mix, per_request, seed=next(seeds))
-        decide = build(warm + stream)
-        for r in warm:  # first touch of every statement: matchers are built on first use
-            answer(decide, r)
-        med, asked, answers = per_request_distinct(
-            decide, stream, chunks=rounds, budget_s=budget_s
-        )
-        wrong = sum(1 for r, a in zip(stream, answers) if a != r.expected)
-        rows.append((name, label, med, asked, wrong, rep))
+    def prepare(name: str, label: str, build: Callable[[list[Request]], Decide],
+                repeat_decide: Decide | None, around: Any = contextlib.nullcontext,
+                rep: float | None = None) -> None:
+        with around():
+            if repeat_decide is not None:  # also warms up what a long-running process keeps
+                rep = per_decision_ns(repeat_decide, mix, round_ns=round_ns, rounds=rounds)[0]
+            warm = distinct.distinct_stream(policies, mix, 3, seed=next(seeds))
+            stream = distinct.distinct_stream(policies, mix, per_request, seed=next(seeds))
+            decide = build(warm + stream)
+            for r in warm:  # first touch of every statement: matchers are built on first use
+                answer(decide, r)
+        prepared.append(_Row(name, label, decide, stream, around, rep))
 
     for name in (FLOOR,):
         if name in engines:
             e = engines[name]
-            run(name, e.label, lambda s, e=e: e.build(Workload("distinct", policies, s)),
-                None)
-            rows[-1] = rows[-1][:5] + (repeated.get(name),)
+            prepare(name, e.label, lambda s, e=e: e.build(Workload("distinct", policies, s)),
+                    None, rep=repeated.get(name))
     for name, (label, build) in distinct.entry_points(policies).items():
-        rep_decide = build(list(mix))
-        run(name, label, build, rep_decide)
+        prepare(name, label, build, build(list(mix)))
     for name, e in engines.items():
         if name in (REFERENCE, FLOOR, "drpolicy-cached", "drpolicy-nocache"):
             continue
-        with e.around():
-            run(name, e.label, lambda s, e=e: e.build(Workload("distinct", policies, s)),
-                None)
-        rows[-1] = rows[-1][:5] + (repeated.get(name),)
+        prepare(name, e.label, lambda s, e=e: e.build(Workload("distinct", policies, s)),
+                None, around=e.around, rep=repeated.get(name))
+    timed = interleaved_distinct(prepared, chunks=4 * rounds, budget_s=budget_s)
+    rows: list[tuple[str, str, float, int, int, float | None]] = []
+    for row, (med, answers) in zip(prepared, timed):
+        wrong = sum(1 for r, a in zip(row.stream, answers) if a != r.expected)
+        rows.append((row.name, row.label, med, len(answers), wrong, row.rep))
+    prepared.clear()
+    timed.clear()
+    gc.collect()
     ref = next(r[2] for r in rows if r[0] == "Role.is_allowed")
     print(f"{'entry point / engine':<22} {'distinct':>10} {'vs Role':>8} {'asked':>7}"
           f" {'wrong':>6} {'repeated mix':>13}  what")
@@ -453,6 +507,10 @@ def distinct_scaling(
     table: dict[tuple[str, str], dict[int, float]] = {}
     notes: list[str] = []
     for kind in synthetic.DISTINCT_KINDS:
+        warm_rows: list[_Row] = []
+        for label in ("drpolicy cold", "drpolicy warm", "regex"):  # the printed order
+            if label != "regex" or "regex" in engines:
+                table[(kind, label)] = {}
         for n in sizes:
             # the cold part touches every statement (and action form) once
             touch = 3 * n if kind in ("varied", "actions") else n
@@ -461,21 +519,31 @@ def distinct_scaling(
             role = drpolicy.Role.from_policies(synthetic.ROLE, {"p": doc})
             cold_part, warm_part = reqs[:touch], reqs[touch:]
             ask = role.is_allowed
-            for label, part in (("cold", cold_part), ("warm", warm_part)):
-                med, _, answers = per_request_distinct(
-                    lambda r, ask=ask: ask(r.action, r.resource, r.context), part,
-                    chunks=5, budget_s=60,
-                )
-                wrong = sum(1 for r, a in zip(part, answers) if a != r.expected)
-                if wrong:
-                    notes.append(f"drpolicy {kind} {n} {label}: {wrong} wrong answers")
-                table.setdefault((kind, f"drpolicy {label}"), {})[n] = med
+
+            def decide(r: Request, ask: Any = ask) -> bool:
+                return bool(ask(r.action, r.resource, r.context))
+
+            med, _, answers = per_request_distinct(decide, cold_part, chunks=5, budget_s=60)
+            wrong = sum(1 for r, a in zip(cold_part, answers) if a != r.expected)
+            if wrong:
+                notes.append(f"drpolicy {kind} {n} cold: {wrong} wrong answers")
+            table.setdefault((kind, "drpolicy cold"), {})[n] = med
+            warm_rows.append(_Row(str(n), "", decide, warm_part, contextlib.nullcontext, None))
             if "regex" in engines and n <= 10000:
-                decide = engines["regex"].build(Workload("s", policies, warm_part))
-                med, _, _ = per_request_distinct(decide, warm_part[:2000], chunks=3, budget_s=20)
+                regex = engines["regex"].build(Workload("s", policies, warm_part))
+                med, _, _ = per_request_distinct(regex, warm_part[:2000], chunks=3, budget_s=20)
                 table.setdefault((kind, "regex"), {})[n] = med
             del role, ask
-            gc.collect()
+        # the warm parts of every size in turn, chunk by chunk (noise hits every size alike)
+        for row, (med, answers) in zip(
+            warm_rows, interleaved_distinct(warm_rows, chunks=10, budget_s=60)
+        ):
+            wrong = sum(1 for r, a in zip(row.stream, answers) if a != r.expected)
+            if wrong:
+                notes.append(f"drpolicy {kind} {row.name} warm: {wrong} wrong answers")
+            table.setdefault((kind, "drpolicy warm"), {})[int(row.name)] = med
+        warm_rows.clear()
+        gc.collect()
     print(f"{'kind':<12} {'engine':<15}" + "".join(f" {n:>10}" for n in sizes) + f" {'growth':>9}")
     for (kind, name), row in table.items():
         cells = "".join(f" {fmt_time(row.get(n)):>10}" for n in sizes)
