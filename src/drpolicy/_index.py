@@ -287,8 +287,7 @@ class _Resources:
             return True
         tokens = self.tokens
         assert tokens is not None
-        for token in _TOKEN.findall(resource):
-            hit = tokens.get(token)
+        for hit in map(tokens.get, _TOKEN.findall(resource)):
             if hit:
                 for p, _ in hit:
                     regex = p.regex
