@@ -388,6 +388,12 @@ RESOURCE_POLICY_REQUIRED: Final[tuple[tuple[str, str, str], ...]] = (
 alone never suffice. With no resource policy given, such a request is implicitly denied."""
 
 
+_REQUIRED_BY_SERVICE: Final[dict[str, tuple[tuple[str, str], ...]]] = {
+    service: tuple((p, a) for s, p, a in RESOURCE_POLICY_REQUIRED if s == service)
+    for service in {s for s, _, _ in RESOURCE_POLICY_REQUIRED}
+}
+
+
 def resource_policy_required(action: str, resource: str) -> bool:
     """Whether ``resource`` is a resource whose own policy must grant ``action`` (see
     :data:`RESOURCE_POLICY_REQUIRED`)."""
@@ -396,12 +402,14 @@ def resource_policy_required(action: str, resource: str) -> bool:
     parts = resource.split(":", 5)
     if len(parts) != 6:
         return False
-    service, rest = parts[2], parts[5]
-    low = action.lower()
-    return any(
-        service == svc and rest.startswith(prefix) and low.startswith(act)
-        for svc, prefix, act in RESOURCE_POLICY_REQUIRED
-    )
+    rules = _REQUIRED_BY_SERVICE.get(parts[2])
+    if rules is None:
+        return False
+    rest = parts[5]
+    for prefix, act in rules:
+        if rest.startswith(prefix) and action.lower().startswith(act):
+            return True
+    return False
 
 
 def _best_grant(scan: _Scan | None) -> MatchKind | None:
