@@ -69,7 +69,7 @@ _WILD: Final = re.compile(r"[*?]")
 # characters, the colon and the wildcards
 _ACTION: Final = re.compile(r"[^\s\x00-\x1f\x7f:*?]+:[^\s\x00-\x1f\x7f:*?]+")
 # the shape of nearly every real request ARN; anything else takes parse_arn's full check
-_ARN_FAST: Final = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[^:]*:", re.ASCII)
+ARN_FAST: Final = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[^:]*:", re.ASCII)
 
 
 def check_action(action: object) -> str:
@@ -102,7 +102,7 @@ def check_resource(resource: object) -> str:
     Raises:
         InvalidArnError: not an ARN (see :func:`drpolicy.arn.parse_arn`).
     """
-    if type(resource) is str and (resource == "*" or _ARN_FAST.match(resource) is not None):
+    if type(resource) is str and (resource == "*" or ARN_FAST.match(resource) is not None):
         return resource
     if not isinstance(resource, str):
         raise InvalidArnError(resource, f"expected a string, got {type(resource).__name__}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from drpolicy._compiled import gc_paused
-from drpolicy._index import _ARN_FAST
+from drpolicy._index import ARN_FAST
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     ALLOW,
@@ -139,7 +139,7 @@ class _Identity:
                 if context is not None:
                     check_context(context)
                 if type(resource) is not str or (
-                    resource != "*" and _ARN_FAST.match(resource) is None
+                    resource != "*" and ARN_FAST.match(resource) is None
                 ):
                     check_resource(resource)
                 deny, allow = group.tests
