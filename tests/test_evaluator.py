@@ -706,3 +706,26 @@ def test_compiling_leaves_the_garbage_collector_as_it_was() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_policy_must_grant_agrees_with_resource_policy_required() -> None:
+    """authorize's identity-only path reads the ARN's service and resource part from its one
+    regex; the rule it applies must be resource_policy_required's."""
+    import itertools
+
+    from drpolicy._api import _ARN_PARTS
+    from drpolicy.evaluator import policy_must_grant, resource_policy_required
+
+    resources = [
+        "arn:aws:iam::123456789012:role/x", "arn:aws:iam::123456789012:user/x",
+        "arn:aws:kms:us-east-1:111122223333:key/k", "arn:aws:kms:us-east-1:1:alias/k",
+        "arn:aws:s3:::b/k", "arn:aws:iam::1:role/role/x", "arn:aws-cn:iam::1:role/a",
+        "arn:aws:sts::1:assumed-role/r/s",
+    ]
+    actions = ["sts:AssumeRole", "STS:assumeRoleWithSAML", "iam:PassRole", "kms:Decrypt",
+               "s3:GetObject"]
+    for resource, action in itertools.product(resources, actions):
+        m = _ARN_PARTS.match(resource)
+        assert m is not None
+        got = policy_must_grant(m[1], action, resource, m.end())
+        assert got == resource_policy_required(action, resource), (resource, action)

@@ -11,7 +11,6 @@ from drpolicy._cache import WINDOW, BoundedMemo, DecisionCache, freeze_context
 from drpolicy.catalog import load_role
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
-    RESOURCE_POLICY_REQUIRED,
     CompiledPolicy,
     CtxArg,
     LazyContext,
@@ -24,6 +23,7 @@ from drpolicy.evaluator import (
     compile_policy,
     decide,
     decide_identity,
+    policy_must_grant,
     resource_policy_required,
 )
 from drpolicy.evaluator import (
@@ -281,9 +281,7 @@ def authorize(
         and resource_account is None
         and type(scps) is tuple and not scps and type(rcps) is tuple and not rcps
         and (not arn[2] or arn[2] == caller.account)
-        and (arn[1] not in _RESOURCE_POLICY_SERVICES or not resource_policy_required(
-            action, resource
-        ))
+        and not (arn[1] and policy_must_grant(arn[1], action, resource, arn.end()))
     ):
         # the common test-suite call: the caller's identity policies only, in its account
         return decide_identity(
@@ -339,7 +337,6 @@ _SIMPLE_KINDS = frozenset(("user", "role", "assumed-role"))
 # check_resource's fast shape, with the service (1) and the account (2) captured
 # (`*` matches with neither group set)
 _ARN_PARTS = re.compile(r"\*\Z|arn:[a-z0-9-]+:([a-z0-9-]+):[a-z0-9-]*:([^:]*):", re.ASCII)
-_RESOURCE_POLICY_SERVICES = frozenset(service for service, _, _ in RESOURCE_POLICY_REQUIRED)
 
 
 def _check_action(action: object) -> None:

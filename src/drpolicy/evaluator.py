@@ -402,14 +402,19 @@ def resource_policy_required(action: str, resource: str) -> bool:
     parts = resource.split(":", 5)
     if len(parts) != 6:
         return False
-    rules = _REQUIRED_BY_SERVICE.get(parts[2])
+    return policy_must_grant(parts[2], action, resource, len(resource) - len(parts[5]))
+
+
+def policy_must_grant(service: str, action: str, resource: str, start: int) -> bool:
+    """:func:`resource_policy_required` for an ARN already split: ``service`` is its service
+    field and its resource part starts at ``start``."""
+    rules = _REQUIRED_BY_SERVICE.get(service)
     if rules is None:
         return False
-    rest = parts[5]
-    for prefix, act in rules:
-        if rest.startswith(prefix) and action.lower().startswith(act):
-            return True
-    return False
+    return any(
+        resource.startswith(prefix, start) and action.lower().startswith(act)
+        for prefix, act in rules
+    )
 
 
 def _best_grant(scan: _Scan | None) -> MatchKind | None:
