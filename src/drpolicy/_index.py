@@ -892,6 +892,18 @@ class PolicyIndex:
             if effect is None:
                 continue
             is_deny = effect.deny
+            if effect.plain_only and (principal is None or not effect.has_principal):
+                # unconditional statements with static patterns and no Principal element:
+                # nothing to check past the resource, nothing can err or read the context
+                hits = effect.plain.which(resource)  # type: ignore[union-attr]
+                if len(hits) > 1:
+                    hits = sorted({s.order: s for s in hits}.values(), key=_order)
+                result.considered.extend(hits)
+                if is_deny:
+                    result.denies.extend(hits)
+                else:
+                    result.allows.extend([(s, None) for s in hits])
+                continue
             failed_before = len(result.errors)
             candidates = effect.candidates(resource, context, result.errors)
             if not candidates:
