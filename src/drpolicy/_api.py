@@ -11,6 +11,7 @@ from drpolicy._cache import WINDOW, BoundedMemo, DecisionCache, freeze_context
 from drpolicy.catalog import load_role
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
+    MUST_GRANT_SERVICES,
     CompiledPolicy,
     CtxArg,
     LazyContext,
@@ -271,17 +272,28 @@ def authorize(
     if arn is None:
         check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
-    identity_index = (
-        None if identity_policies is None
-        else _identity_index(identity_policies, "identity_policies")
-    )
+    if type(identity_policies) is list or type(identity_policies) is tuple:
+        # _identity_index's memo, read here when no entry is a mapping (no snapshot to check)
+        known = _indexes_by_ids.get(tuple(map(id, identity_policies)))
+        identity_index = (
+            known[1] if known is not None and not known[0]
+            else _identity_index(identity_policies, "identity_policies")
+        )
+    else:
+        identity_index = (
+            None if identity_policies is None
+            else _identity_index(identity_policies, "identity_policies")
+        )
     if (
         arn is not None and identity_index is not None
         and resource_policy is None and permission_boundary is None and session_policy is None
         and resource_account is None
         and type(scps) is tuple and not scps and type(rcps) is tuple and not rcps
         and (not arn[2] or arn[2] == caller.account)
-        and not (arn[1] and policy_must_grant(arn[1], action, resource, arn.end()))
+        and not (
+            arn[1] in MUST_GRANT_SERVICES
+            and policy_must_grant(arn[1], action, resource, arn.end())
+        )
     ):
         # the common test-suite call: the caller's identity policies only, in its account
         return decide_identity(

@@ -394,6 +394,11 @@ _REQUIRED_BY_SERVICE: Final[dict[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
+MUST_GRANT_SERVICES: Final = frozenset(_REQUIRED_BY_SERVICE)
+"""The services of :data:`RESOURCE_POLICY_REQUIRED` (a cheap first test before
+:func:`policy_must_grant`)."""
+
+
 def resource_policy_required(action: str, resource: str) -> bool:
     """Whether ``resource`` is a resource whose own policy must grant ``action`` (see
     :data:`RESOURCE_POLICY_REQUIRED`)."""
