@@ -273,10 +273,15 @@ def authorize(
         check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
     if type(identity_policies) is list or type(identity_policies) is tuple:
-        # _identity_index's memo, read here when no entry is a mapping (no snapshot to check)
+        # _identity_index's memo, read here without a call (its docstring says when it holds)
         known = _indexes_by_ids.get(tuple(map(id, identity_policies)))
+        if known is not None:
+            for i, snapshot in known[0]:
+                if snapshot != identity_policies[i]:
+                    known = None
+                    break
         identity_index = (
-            known[1] if known is not None and not known[0]
+            known[1] if known is not None
             else _identity_index(identity_policies, "identity_policies")
         )
     else:
