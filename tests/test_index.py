@@ -40,7 +40,8 @@ def resource_sets(draw: Any) -> tuple[list[str], list[str]]:
             )
             resources.append(filled)
         else:
-            resources.append("arn:aws:s3:::" + "".join(
+            head = draw(st.sampled_from(["arn:aws:s3:::", "arn:aws:s3:us-east-1:123456789012:"]))
+            resources.append(head + "".join(
                 draw(st.lists(st.sampled_from(["a", "b", "t1", "/", "-", ".", "x-y", ":"]),
                               max_size=8))
             ))

@@ -287,10 +287,16 @@ class _Resources:
             return True
         tokens = self.tokens
         assert tokens is not None
-        for hit in map(tokens.get, _TOKEN.findall(resource)):
+        # keys are tokens of the patterns' resource parts: scan only the request's
+        shape = ARN_FAST.match(resource)
+        for hit in map(tokens.get, _TOKEN.findall(resource, shape.end() if shape else 0)):
             if hit:
                 for p, _ in hit:
-                    regex = p.regex
+                    if p.kind == "prefix":
+                        if resource.startswith(p.literal):
+                            return True
+                        continue
+                    regex = p._compiled or p.regex
                     assert regex is not None
                     if regex.fullmatch(resource) is not None:
                         return True
@@ -306,7 +312,8 @@ class _Resources:
         if hit:
             out.extend(hit)
         if self.tokens is not None:
-            for token in _TOKEN.findall(resource):
+            shape = ARN_FAST.match(resource)  # keys come from resource parts: scan only that
+            for token in _TOKEN.findall(resource, shape.end() if shape else 0):
                 for p, s in self.tokens.get(token, ()):
                     regex = p.regex
                     assert regex is not None
