@@ -197,6 +197,7 @@ class _Query:
         self.enc = enc
         self.z3 = z3
         self.solver = z3.Solver()
+        self.timeout_ms = timeout_ms
         self.solver.set("timeout", timeout_ms)
         self.solver.add(*enc.domain())
 
@@ -211,6 +212,7 @@ class _Query:
         answer over the larger domain without it is still a proof of unsatisfiability).
         """
         z3 = self.z3
+        self.solver.set("timeout", self.timeout_ms)  # a previous solve left a tier's budget
         self.solver.add(goal, *self.enc.side)
         answer = self.solver.check()
         if answer == z3.sat and lazy is not None and lazy[0](self.solver.model()):
