@@ -407,7 +407,7 @@ def _context_arg(
 ) -> CtxArg:
     """The request context over ``base``: validated now, normalised only if a condition reads
     it."""
-    if not isinstance(context, Mapping):
+    if type(context) is not dict and not isinstance(context, Mapping):
         raise RequestError(f"`{what}` must be a mapping, not {type(context).__name__}")
     if not context:
         return base

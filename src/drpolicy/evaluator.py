@@ -416,10 +416,10 @@ def policy_must_grant(service: str, action: str, resource: str, start: int) -> b
     rules = _REQUIRED_BY_SERVICE.get(service)
     if rules is None:
         return False
-    return any(
-        resource.startswith(prefix, start) and action.lower().startswith(act)
-        for prefix, act in rules
-    )
+    for prefix, act in rules:
+        if resource.startswith(prefix, start) and action.lower().startswith(act):
+            return True
+    return False
 
 
 def _best_grant(scan: _Scan | None) -> MatchKind | None:
