@@ -9,14 +9,15 @@ identity policies of a role, one SCP level, a resource policy...).
   selects the statements a new action can match at a cost proportional to those statements,
   not to the size of the policy set. The selection (a *group*) is memoised per action.
 * **Resources.** Inside a group, statements are kept apart by effect and by condition set.
-  The statements of one (effect, condition set) share one :class:`_Resources` matcher: ``*``
+  The statements of one (effect, condition set) share one :class:`_Resources` matcher
+  (:mod:`drpolicy._resources`): ``*``
   resources, exact ARNs in a set, and the wildcard patterns joined into one regex that cannot
   backtrack (or, past a few dozen patterns, indexed by a *token* of their literal text: an
   alphanumeric run every matching ARN must contain as a whole token). One matcher call decides
   whether any statement of the set matches; conditions shared by the set are evaluated once.
 * **Requests.** No per-request parsing and no objects on the yes/no path: the request ARN is
   checked by one precompiled regex, the context is normalised only when a conditional
-  statement is reached (:class:`LazyContext`).
+  statement is reached (:mod:`drpolicy._requests`).
 
 Statements with NotResource, without a Resource element (trust policies) or with policy
 variables in Resource are decided per statement, through the same predicates as everything
@@ -26,14 +27,14 @@ else (:mod:`drpolicy._compiled`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Final, Literal
 
 from drpolicy._compiled import CompiledPolicy, Context, _Stmt, all_hold
-from drpolicy._wildcard import ActionPattern, ArnPattern, _compile_source
-from drpolicy.arn import parse_arn
+from drpolicy._requests import CtxArg, _ctx, check_action
+from drpolicy._resources import _GROUP_CACHE_LIMIT, _always, _Resources
+from drpolicy._wildcard import ActionPattern
 from drpolicy.conditions import AmbiguousConstruct, CompiledCondition, ConditionEvaluationError
-from drpolicy.errors import InvalidArnError, RequestError
 from drpolicy.model import EvaluationIssue, PolicyType, StatementRef
 from drpolicy.principals import MatchKind, Principal, match_principal, not_principal_excludes
 
@@ -41,11 +42,7 @@ __all__ = [
     "ALLOW",
     "DENY",
     "NONE",
-    "LazyContext",
     "PolicyIndex",
-    "check_action",
-    "check_resource",
-    "normalise_context",
 ]
 
 # verdicts of PolicyIndex.decide
@@ -53,362 +50,7 @@ NONE: Final = 0
 ALLOW: Final = 1
 DENY: Final = 2
 
-_GROUP_CACHE_LIMIT: Final = 65536
-_SMALL: Final = 32
-"""Up to this many wildcard patterns, one alternation regex decides a resource set."""
-_TOKEN: Final = re.compile(r"[A-Za-z0-9]+")
-_NOT_ALNUM: Final = re.compile(r"[^A-Za-z0-9]")
 _WILD: Final = re.compile(r"[*?]")
-
-
-# --------------------------------------------------------------------------------------
-# Requests
-# --------------------------------------------------------------------------------------
-
-# one request-side character class for both parts: anything but whitespace, control
-# characters, the colon and the wildcards
-_ACTION: Final = re.compile(r"[^\s\x00-\x1f\x7f:*?]+:[^\s\x00-\x1f\x7f:*?]+")
-# the shape of nearly every real request ARN; anything else takes parse_arn's full check
-ARN_FAST: Final = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[^:]*:", re.ASCII)
-
-
-def check_action(action: object) -> str:
-    """Validate a request action; return it lower-cased.
-
-    Raises:
-        RequestError: not a string of the form ``service:action``, or with whitespace,
-            control characters or wildcards (a request names exactly one action).
-    """
-    if not isinstance(action, str):
-        raise RequestError(f"an action must be a string, not {type(action).__name__}")
-    low = action.lower()
-    if _ACTION.fullmatch(low) is None:
-        if "*" in low or "?" in low:
-            raise RequestError(
-                f"invalid action `{action}`: a request names one action, without wildcards"
-            )
-        if any(c.isspace() or c < " " or c == "\x7f" for c in low):
-            raise RequestError(
-                f"invalid action `{action}`: whitespace and control characters are not allowed"
-            )
-        raise RequestError(f"invalid action `{action}`: expected `service:ActionName`")
-    return low
-
-
-def check_resource(resource: object) -> str:
-    """Validate a request resource: an ARN as AWS writes it, or ``*`` for actions that do not
-    support resource-level permissions.
-
-    Raises:
-        InvalidArnError: not an ARN (see :func:`drpolicy.arn.parse_arn`).
-    """
-    if type(resource) is str and (resource == "*" or ARN_FAST.match(resource) is not None):
-        return resource
-    if not isinstance(resource, str):
-        raise InvalidArnError(resource, f"expected a string, got {type(resource).__name__}")
-    if resource != "*":
-        parse_arn(resource)
-    return resource
-
-
-def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
-    """Lower-case the keys and turn every value into a tuple of strings.
-
-    A value is a string, or a list/tuple of strings (a multi-valued key); booleans and integers
-    are accepted as their JSON text (``True`` -> ``"true"``). An empty list is a key with no
-    values, which conditions treat like a missing key.
-
-    Raises:
-        RequestError: a key that is not a string, or a value of another type.
-    """
-    if not context:
-        if context is not None and not isinstance(context, Mapping):
-            raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
-        return {}
-    if type(context) is not dict and not isinstance(context, Mapping):
-        raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
-    out: dict[str, tuple[str, ...]] = {}
-    for key, value in context.items():
-        if type(key) is not str or not key:
-            raise RequestError(f"context keys must be non-empty strings, not `{key!r}`")
-        low = key.lower()
-        if low in out:
-            raise RequestError(f"context key `{key}` is given twice (keys are case-insensitive)")
-        if type(value) is str:
-            out[low] = (value,)
-        elif isinstance(value, (list, tuple)):
-            out[low] = tuple(_context_scalar(key, v) for v in value)
-        else:
-            out[low] = (_context_scalar(key, value),)
-    return out
-
-
-def _context_scalar(key: str, value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    raise RequestError(
-        f"context value for `{key}` must be a string or a list of strings, not {type(value).__name__}"
-    )
-
-
-def check_context(context: object) -> None:
-    """Cheap validation of a request context without building anything: key and value
-    types, keys given twice in different cases (the normalisation happens only if a
-    condition reads the context).
-
-    Raises:
-        RequestError: as :func:`normalise_context`.
-    """
-    if type(context) is dict:
-        for key, value in context.items():
-            if type(key) is not str or not key or (
-                type(value) is not str and not _plain_values(value)
-            ):
-                normalise_context(context)  # raises with the precise message
-                return
-        if len(context) > 1 and len({k.lower() for k in context}) != len(context):
-            normalise_context(context)  # a key given twice in different cases
-        return
-    normalise_context(context)  # type: ignore[arg-type]
-
-
-def _plain_values(value: object) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(type(v) is str for v in value)
-    return False
-
-
-class LazyContext:
-    """A request context normalised and merged over ``base`` on first use."""
-
-    __slots__ = ("base", "raw", "value")
-
-    def __init__(self, base: dict[str, tuple[str, ...]], raw: Mapping[str, Any]) -> None:
-        self.base = base
-        self.raw = raw
-        self.value: dict[str, tuple[str, ...]] | None = None
-
-    def get(self) -> dict[str, tuple[str, ...]]:
-        """The merged, normalised context (computed once)."""
-        value = self.value
-        if value is None:
-            value = self.value = {**self.base, **normalise_context(self.raw)}
-        return value
-
-
-CtxArg = Context | LazyContext
-
-
-def _ctx(context: CtxArg) -> Context:
-    return context.get() if type(context) is LazyContext else context  # type: ignore[return-value]
-
-
-# --------------------------------------------------------------------------------------
-# Resources
-# --------------------------------------------------------------------------------------
-
-
-def _complete_tokens(pattern: ArnPattern) -> list[str]:
-    """Alphanumeric runs of the pattern's resource part that any ARN it matches contains as a
-    whole token (bounded by non-alphanumeric characters or by the ends of the ARN)."""
-    resource = pattern.segments[5]
-    pieces = _WILD.split(resource)
-    out: list[str] = []
-    last = len(pieces) - 1
-    for i, piece in enumerate(pieces):
-        for m in _TOKEN.finditer(piece):
-            # the resource part starts after a colon; the ARN ends after the last piece
-            left = m.start() > 0 or i == 0
-            right = m.end() < len(piece) or i == last
-            if left and right:
-                out.append(m.group())
-    return out
-
-
-class _Resources:
-    """Which statements of a set (all with static Resource patterns) match a resource.
-
-    ``test(resource)`` answers "does any?" in one call; :meth:`which` lists them.
-    """
-
-    __slots__ = (
-        "always", "exact", "memo", "only", "rest", "rest_match", "rest_stmts", "stmts", "test",
-        "tokens",
-    )
-
-    def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
-        self.stmts = tuple(stmts)
-        # the one statement of the set, if it has one: `test` then says which statements match
-        self.only = self.stmts[0] if len({id(s) for s in stmts}) == 1 else None
-        self.memo: Any = None  # what a caller derives from `only` (evaluator: its Decision)
-        always = [s for s in stmts if s.any_resource]
-        exact: dict[str, list[_Stmt]] = {}
-        wild: list[tuple[ArnPattern, _Stmt]] = []
-        for s in stmts:
-            if s.any_resource:
-                continue
-            assert s.patterns is not None
-            for p in s.patterns:
-                if p.kind == "exact":
-                    exact.setdefault(p.literal, []).append(s)
-                else:
-                    wild.append((p, s))
-        self.always = tuple(always)
-        self.exact = {k: tuple(v) for k, v in exact.items()}
-        tokens: dict[str, list[tuple[ArnPattern, _Stmt]]] | None = None
-        rest = wild
-        if len(wild) > _SMALL:
-            tokens, rest = _token_index(wild)
-        self.tokens = None if tokens is None else {k: tuple(v) for k, v in tokens.items()}
-        self.rest = tuple(rest)
-        self.rest_stmts = tuple({id(s): s for _, s in rest}.values())
-        self.rest_match = _joined(rest, self.rest_stmts, cache)
-        self.test = self._tester()
-
-    def _tester(self) -> Any:
-        if self.always:
-            return _always
-        exact = self.exact
-        rest = self.rest_match
-        if self.tokens is not None:
-            return self._test_indexed
-        if rest is None:
-            return exact.__contains__ if exact else _never
-        if not exact:
-            return lambda resource: rest(resource) is not None
-        return lambda resource: resource in exact or rest(resource) is not None
-
-    def _test_indexed(self, resource: str) -> bool:
-        if resource in self.exact:
-            return True
-        tokens = self.tokens
-        assert tokens is not None
-        # keys are tokens of the patterns' resource parts: scan only the request's
-        shape = ARN_FAST.match(resource)
-        for hit in map(tokens.get, _TOKEN.findall(resource, shape.end() if shape else 0)):
-            if hit:
-                for p, _ in hit:
-                    if p.kind == "prefix":
-                        if resource.startswith(p.literal):
-                            return True
-                        continue
-                    regex = p._compiled or p.regex
-                    assert regex is not None
-                    if regex.fullmatch(resource) is not None:
-                        return True
-        return self.rest_match is not None and self.rest_match(resource) is not None
-
-    def which(self, resource: str) -> list[_Stmt]:
-        """Every statement of the set whose Resource matches (possibly repeated)."""
-        only = self.only
-        if only is not None:
-            return [only] if self.test(resource) else []
-        out = list(self.always)
-        hit = self.exact.get(resource)
-        if hit:
-            out.extend(hit)
-        if self.tokens is not None:
-            shape = ARN_FAST.match(resource)  # keys come from resource parts: scan only that
-            for token in _TOKEN.findall(resource, shape.end() if shape else 0):
-                for p, s in self.tokens.get(token, ()):
-                    regex = p.regex
-                    assert regex is not None
-                    if regex.fullmatch(resource) is not None:
-                        out.append(s)
-        rest_match = self.rest_match
-        if rest_match is not None:
-            m = rest_match(resource)
-            if m is not None:
-                stmts = self.rest_stmts
-                if len(stmts) == 1:
-                    out.append(stmts[0])
-                else:
-                    # one capturing group per statement: the first statement that matches is
-                    # known; only the statements after it need their own look
-                    first = m.lastindex
-                    out.append(stmts[first - 1])
-                    for s in stmts[first:]:
-                        if s.resource_fullmatch(resource) is not None:
-                            out.append(s)
-        return out
-
-
-class _StartsWith:
-    """``fullmatch``-like matcher for prefix patterns: truthy when ``resource`` starts with
-    one of the prefixes."""
-
-    __slots__ = ("prefixes",)
-
-    def __init__(self, prefixes: tuple[str, ...]) -> None:
-        self.prefixes = prefixes
-
-    def __call__(self, resource: str) -> bool | None:
-        return True if resource.startswith(self.prefixes) else None
-
-
-def _always(resource: str) -> bool:
-    return True
-
-
-def _never(resource: str) -> bool:
-    return False
-
-
-def _token_index(
-    wild: Sequence[tuple[ArnPattern, _Stmt]],
-) -> tuple[dict[str, list[tuple[ArnPattern, _Stmt]]], list[tuple[ArnPattern, _Stmt]]]:
-    """Index wildcard patterns by their rarest complete token; the rest have none."""
-    candidates = [(_complete_tokens(p), p, s) for p, s in wild]
-    counts: dict[str, int] = {}
-    for toks, _, _ in candidates:
-        for t in set(toks):
-            counts[t] = counts.get(t, 0) + 1
-    index: dict[str, list[tuple[ArnPattern, _Stmt]]] = {}
-    rest: list[tuple[ArnPattern, _Stmt]] = []
-    for toks, p, s in candidates:
-        if toks:
-            best = min(toks, key=counts.__getitem__)
-            index.setdefault(best, []).append((p, s))
-        else:
-            rest.append((p, s))
-    return index, rest
-
-
-def _joined(
-    wild: Sequence[tuple[ArnPattern, _Stmt]], stmts: Sequence[_Stmt], cache: dict[Any, Any]
-) -> Any:
-    """One ``fullmatch`` for a few wildcard patterns (``None`` for none). A single statement's
-    patterns reuse that statement's own compiled matcher; for several statements the regex
-    has one capturing group per statement, in ``stmts`` order (``lastindex`` names the first
-    statement that matches). Compiled once per index (``cache``, keyed by the sources)."""
-    if not wild:
-        return None
-    if len(stmts) == 1 and all(p.kind == "prefix" for p, _ in wild):
-        # prefixes only (`bucket/*`): str.startswith with a tuple, no regex
-        return _StartsWith(tuple(p.literal for p, _ in wild))
-    if len(stmts) == 1 and len(wild) == len(stmts[0].patterns or ()):
-        return stmts[0].resource_fullmatch
-    per_stmt: dict[int, list[str]] = {id(s): [] for s in stmts}
-    for p, s in wild:
-        if p.regex_source is not None:
-            per_stmt[id(s)].append(p.regex_source)
-    if len(stmts) == 1:
-        sources = next(iter(per_stmt.values()))
-        key: Any = tuple(sources)
-        source = "|".join(f"(?:{x})" for x in sources)
-    else:
-        key = tuple(tuple(v) for v in per_stmt.values())
-        source = "|".join("(" + "|".join(f"(?:{x})" for x in v) + ")" for v in key)
-    fullmatch = cache.get(key)
-    if fullmatch is None:
-        if len(cache) >= _GROUP_CACHE_LIMIT:
-            cache.clear()
-        fullmatch = cache[key] = _compile_source(source).fullmatch
-    return fullmatch
 
 
 # --------------------------------------------------------------------------------------

@@ -30,10 +30,12 @@ from drpolicy._index import (
     FREE_ACTION,
     FREE_GROUP,
     NONE,
-    LazyContext,
     PolicyIndex,
     _order,
     _Scan,
+)
+from drpolicy._requests import (
+    LazyContext,
     check_action,
     check_context,
     check_resource,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from drpolicy._compiled import gc_paused
-from drpolicy._index import ARN_FAST
+from drpolicy._requests import ARN_FAST
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
     ALLOW,

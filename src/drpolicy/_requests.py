@@ -1,0 +1,168 @@
+"""Request checks and the request context, for the index and the engine (private module).
+
+No per-request parsing and no objects on the yes/no path: the action is checked once per
+spelling, the request ARN by one precompiled regex (:data:`ARN_FAST`; the rare ARN it does not
+cover takes :func:`drpolicy.arn.parse_arn`'s full check), and the context is type-checked
+cheaply and normalised only when a conditional statement is reached (:class:`LazyContext`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from drpolicy._compiled import Context
+from drpolicy.arn import parse_arn
+from drpolicy.errors import InvalidArnError, RequestError
+
+__all__ = [
+    "ARN_FAST",
+    "CtxArg",
+    "LazyContext",
+    "check_action",
+    "check_context",
+    "check_resource",
+    "normalise_context",
+]
+
+# one request-side character class for both parts: anything but whitespace, control
+# characters, the colon and the wildcards
+_ACTION: Final = re.compile(r"[^\s\x00-\x1f\x7f:*?]+:[^\s\x00-\x1f\x7f:*?]+")
+# the shape of nearly every real request ARN; anything else takes parse_arn's full check
+ARN_FAST: Final = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[^:]*:", re.ASCII)
+
+
+def check_action(action: object) -> str:
+    """Validate a request action; return it lower-cased.
+
+    Raises:
+        RequestError: not a string of the form ``service:action``, or with whitespace,
+            control characters or wildcards (a request names exactly one action).
+    """
+    if not isinstance(action, str):
+        raise RequestError(f"an action must be a string, not {type(action).__name__}")
+    low = action.lower()
+    if _ACTION.fullmatch(low) is None:
+        if "*" in low or "?" in low:
+            raise RequestError(
+                f"invalid action `{action}`: a request names one action, without wildcards"
+            )
+        if any(c.isspace() or c < " " or c == "\x7f" for c in low):
+            raise RequestError(
+                f"invalid action `{action}`: whitespace and control characters are not allowed"
+            )
+        raise RequestError(f"invalid action `{action}`: expected `service:ActionName`")
+    return low
+
+
+def check_resource(resource: object) -> str:
+    """Validate a request resource: an ARN as AWS writes it, or ``*`` for actions that do not
+    support resource-level permissions.
+
+    Raises:
+        InvalidArnError: not an ARN (see :func:`drpolicy.arn.parse_arn`).
+    """
+    if type(resource) is str and (resource == "*" or ARN_FAST.match(resource) is not None):
+        return resource
+    if not isinstance(resource, str):
+        raise InvalidArnError(resource, f"expected a string, got {type(resource).__name__}")
+    if resource != "*":
+        parse_arn(resource)
+    return resource
+
+
+def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    """Lower-case the keys and turn every value into a tuple of strings.
+
+    A value is a string, or a list/tuple of strings (a multi-valued key); booleans and integers
+    are accepted as their JSON text (``True`` -> ``"true"``). An empty list is a key with no
+    values, which conditions treat like a missing key.
+
+    Raises:
+        RequestError: a key that is not a string, or a value of another type.
+    """
+    if not context:
+        if context is not None and not isinstance(context, Mapping):
+            raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
+        return {}
+    if type(context) is not dict and not isinstance(context, Mapping):
+        raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
+    out: dict[str, tuple[str, ...]] = {}
+    for key, value in context.items():
+        if type(key) is not str or not key:
+            raise RequestError(f"context keys must be non-empty strings, not `{key!r}`")
+        low = key.lower()
+        if low in out:
+            raise RequestError(f"context key `{key}` is given twice (keys are case-insensitive)")
+        if type(value) is str:
+            out[low] = (value,)
+        elif isinstance(value, (list, tuple)):
+            out[low] = tuple(_context_scalar(key, v) for v in value)
+        else:
+            out[low] = (_context_scalar(key, value),)
+    return out
+
+
+def _context_scalar(key: str, value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    raise RequestError(
+        f"context value for `{key}` must be a string or a list of strings, not {type(value).__name__}"
+    )
+
+
+def check_context(context: object) -> None:
+    """Cheap validation of a request context without building anything: key and value
+    types, keys given twice in different cases (the normalisation happens only if a
+    condition reads the context).
+
+    Raises:
+        RequestError: as :func:`normalise_context`.
+    """
+    if type(context) is dict:
+        for key, value in context.items():
+            if type(key) is not str or not key or (
+                type(value) is not str and not _plain_values(value)
+            ):
+                normalise_context(context)  # raises with the precise message
+                return
+        if len(context) > 1 and len({k.lower() for k in context}) != len(context):
+            normalise_context(context)  # a key given twice in different cases
+        return
+    normalise_context(context)  # type: ignore[arg-type]
+
+
+def _plain_values(value: object) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(type(v) is str for v in value)
+    return False
+
+
+class LazyContext:
+    """A request context normalised and merged over ``base`` on first use."""
+
+    __slots__ = ("base", "raw", "value")
+
+    def __init__(self, base: dict[str, tuple[str, ...]], raw: Mapping[str, Any]) -> None:
+        self.base = base
+        self.raw = raw
+        self.value: dict[str, tuple[str, ...]] | None = None
+
+    def get(self) -> dict[str, tuple[str, ...]]:
+        """The merged, normalised context (computed once)."""
+        value = self.value
+        if value is None:
+            value = self.value = {**self.base, **normalise_context(self.raw)}
+        return value
+
+
+CtxArg = Context | LazyContext
+
+
+def _ctx(context: CtxArg) -> Context:
+    return context.get() if type(context) is LazyContext else context  # type: ignore[return-value]
