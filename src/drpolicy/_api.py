@@ -273,7 +273,7 @@ def authorize(
         check_resource(resource)
     ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
     if type(identity_policies) is list or type(identity_policies) is tuple:
-        # _identity_index's memo, read here without a call (its docstring says when it holds)
+        # _identity_index's memo (its docstring says when an entry holds)
         known = _indexes_by_ids.get(tuple(map(id, identity_policies)))
         if known is not None:
             for i, snapshot in known[0]:
@@ -366,22 +366,14 @@ def _check_action(action: object) -> None:
 
 def _identity_index(sources: object, what: str) -> PolicyIndex | None:
     """The index of a sequence of identity policies (``None`` for none), validated as
-    :func:`_policies` does. Remembered (bounded) by the identities of the entries: reused only
-    while every entry is the same object and every mapping still equals its snapshot (see
-    :func:`_compile`), so an edited dict is compiled again."""
-    key: tuple[int, ...] | None = None
-    if type(sources) is list or type(sources) is tuple:
-        key = tuple(map(id, sources))
-        entry = _indexes_by_ids.get(key)
-        if entry is not None:
-            # the memo keeps its entries alive, so equal ids mean the same objects; only a
-            # mapping can have changed since (compare it with its snapshot)
-            snapshots, index, _ = entry
-            for i, snapshot in snapshots:
-                if snapshot != sources[i]:
-                    break
-            else:
-                return index
+    :func:`_policies` does, and remembered (bounded) in ``_indexes_by_ids`` by the identities
+    of the entries. :func:`authorize` reads that memo before calling this: an entry is reused
+    only while every entry is the same object (the memo keeps them alive, so equal ids mean the
+    same objects) and every mapping still equals its snapshot (see :func:`_compile`), so an
+    edited dict is compiled again."""
+    key = (
+        tuple(map(id, sources)) if type(sources) is list or type(sources) is tuple else None
+    )
     items = _policies(sources, what)
     if not items:
         return None
