@@ -268,6 +268,7 @@ def authorize(
     if type(action) is not str or action not in _checked_actions:
         _check_action(action)
     # `*` or the usual ARN shape: checked, and its service and account read, by one regex
+    # (a valid ARN of another shape takes check_resource's full check and the split below)
     arn = _ARN_PARTS.match(resource) if type(resource) is str else None
     if arn is None:
         check_resource(resource)
@@ -289,25 +290,12 @@ def authorize(
             None if identity_policies is None
             else _identity_index(identity_policies, "identity_policies")
         )
-    if (
-        arn is not None and identity_index is not None
-        and resource_policy is None and permission_boundary is None and session_policy is None
-        and resource_account is None
-        and type(scps) is tuple and not scps and type(rcps) is tuple and not rcps
-        and (not arn[2] or arn[2] == caller.account)
-        and not (
-            arn[1] in MUST_GRANT_SERVICES
-            and policy_must_grant(arn[1], action, resource, arn.end())
-        )
-    ):
-        # the common test-suite call: the caller's identity policies only, in its account
-        return decide_identity(
-            identity_index, None, caller, action, resource, ctx,
-            simple=caller.kind in _SIMPLE_KINDS,
-        )
     if resource_account is None:
-        if resource != "*":
-            resource_account = resource.split(":", 5)[4] or None
+        # the ARN's account field (none for S3 and for `*`): the caller's account by default
+        owner = arn[2] if arn is not None else (
+            None if resource == "*" else resource.split(":", 5)[4]
+        )
+        resource_account = owner or None
     elif not isinstance(resource_account, str):
         raise RequestError(
             f"`resource_account` must be a string, not {type(resource_account).__name__}"
@@ -322,9 +310,14 @@ def authorize(
         identity_index is not None
         and resource_policy is None and session_policy is None and no_scps and no_rcps
         and (resource_account is None or resource_account == caller.account)
-        and not resource_policy_required(action, resource)
+        and not (
+            resource_policy_required(action, resource) if arn is None
+            else arn[1] in MUST_GRANT_SERVICES
+            and policy_must_grant(arn[1], action, resource, arn.end())
+        )
     ):
-        # only the caller's side, in its own account: the identity/boundary path
+        # only the caller's side, in its own account (the common test-suite call): the
+        # identity/boundary path
         return decide_identity(
             identity_index, boundary, caller, action, resource, ctx,
             simple=caller.kind in _SIMPLE_KINDS,
