@@ -90,9 +90,9 @@ def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str,
         raise RequestError(f"a context must be a mapping, not {type(context).__name__}")
     out: dict[str, tuple[str, ...]] = {}
     for key, value in context.items():
-        if type(key) is not str or not key:
+        if not isinstance(key, str) or not key:
             raise RequestError(f"context keys must be non-empty strings, not `{key!r}`")
-        low = key.lower()
+        low = str.lower(key)
         if low in out:
             raise RequestError(f"context key `{key}` is given twice (keys are case-insensitive)")
         if type(value) is str:
@@ -125,16 +125,32 @@ def check_context(context: object) -> None:
         RequestError: as :func:`normalise_context`.
     """
     if type(context) is dict:
-        for key, value in context.items():
-            if type(key) is not str or not key or (
-                type(value) is not str and not _plain_values(value)
-            ):
+        for value in context.values():
+            if type(value) is not str and not _plain_values(value):
                 normalise_context(context)  # raises with the precise message
                 return
-        if len(context) > 1 and len({k.lower() for k in context}) != len(context):
-            normalise_context(context)  # a key given twice in different cases
+        if len(context) > 1:
+            # a set of keys checked before (contexts of one caller share their keys)
+            keys = tuple(context)
+            if keys in _checked_keys:
+                return
+        for key in context:
+            if type(key) is not str or not key:
+                normalise_context(context)  # raises with the precise message
+        if len(context) > 1:
+            if len(set(map(str.lower, context))) != len(context):
+                normalise_context(context)  # a key given twice in different cases
+            if len(_checked_keys) >= _CHECKED_KEYS_LIMIT:
+                _checked_keys.clear()
+            _checked_keys[keys] = None
         return
     normalise_context(context)  # type: ignore[arg-type]
+
+
+_checked_keys: dict[tuple[str, ...], None] = {}
+"""Key tuples of contexts that passed :func:`check_context` (every key a non-empty ``str``,
+no two equal ignoring case); bounded by :data:`_CHECKED_KEYS_LIMIT`."""
+_CHECKED_KEYS_LIMIT: Final = 4096
 
 
 def _plain_values(value: object) -> bool:

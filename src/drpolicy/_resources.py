@@ -50,8 +50,8 @@ class _Resources:
     """
 
     __slots__ = (
-        "always", "exact", "memo", "only", "rest", "rest_match", "rest_stmts", "stmts", "test",
-        "tokens",
+        "always", "exact", "exact_rest", "memo", "only", "rest", "rest_match", "rest_stmts", "stmts", "table",
+        "test", "tokens",
     )
 
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:
@@ -78,6 +78,11 @@ class _Resources:
         if len(wild) > _SMALL:
             tokens, rest = _token_index(wild)
         self.tokens = None if tokens is None else {k: tuple(v) for k, v in tokens.items()}
+        # test()'s table (see _test_table): the patterns and exact ARNs by token
+        self.table: dict[bytes, _Test] | None = None
+        self.exact_rest = self.exact
+        if tokens is not None:
+            self.table, self.exact_rest = _test_table(tokens, self.exact)
         self.rest = tuple(rest)
         self.rest_stmts = tuple({id(s): s for _, s in rest}.values())
         self.rest_match = _joined(rest, self.rest_stmts, cache)
@@ -88,33 +93,13 @@ class _Resources:
             return _always
         exact = self.exact
         rest = self.rest_match
-        if self.tokens is not None:
-            return self._test_indexed
+        if self.table is not None:
+            return _indexed_tester(self.exact_rest, self.table, rest)
         if rest is None:
             return exact.__contains__ if exact else _never
         if not exact:
             return lambda resource: rest(resource) is not None
         return lambda resource: resource in exact or rest(resource) is not None
-
-    def _test_indexed(self, resource: str) -> bool:
-        if resource in self.exact:
-            return True
-        tokens = self.tokens
-        assert tokens is not None
-        # keys are tokens of the patterns' resource parts: scan only the request's
-        shape = ARN_FAST.match(resource)
-        for hit in map(tokens.get, _TOKEN.findall(resource, shape.end() if shape else 0)):
-            if hit:
-                for p, _ in hit:
-                    if p.kind == "prefix":
-                        if resource.startswith(p.literal):
-                            return True
-                        continue
-                    regex = p._compiled or p.regex
-                    assert regex is not None
-                    if regex.fullmatch(resource) is not None:
-                        return True
-        return self.rest_match is not None and self.rest_match(resource) is not None
 
     def which(self, resource: str) -> list[_Stmt]:
         """Every statement of the set whose Resource matches (possibly repeated)."""
@@ -162,6 +147,109 @@ class _StartsWith:
 
     def __call__(self, resource: str) -> bool | None:
         return True if resource.startswith(self.prefixes) else None
+
+
+_Test = Any
+"""An entry of ``_Resources.table``: a prefix (``str``, tested with ``startswith``), a compiled
+regex's bound ``fullmatch``, a ``frozenset`` of exact ARNs, an :class:`ArnPattern` whose regex
+is not compiled yet (compiled and swapped in on first use), or a tuple of these when several
+share the token."""
+_FULLMATCH: Final = type(re.compile("").fullmatch)
+_ALNUM: Final = bytes(
+    b if (48 <= b <= 57 or 65 <= b <= 90 or 97 <= b <= 122) else 32 for b in range(256)
+)
+"""``bytes.translate`` table: ASCII letters and digits kept, every other byte a space (so that
+``split()`` gives :data:`_TOKEN`'s tokens, as bytes; UTF-8 bytes of other characters are
+>= 0x80 and become separators, as they are for :data:`_TOKEN`)."""
+
+
+def _test_table(
+    tokens: dict[str, list[tuple[ArnPattern, _Stmt]]], exact: dict[str, tuple[_Stmt, ...]]
+) -> tuple[dict[bytes, _Test], dict[str, tuple[_Stmt, ...]]]:
+    """``test()``'s table, keyed by tokens as bytes: the wildcard patterns under their index
+    token, and each exact ARN under the least used token of its resource part. Returns it and
+    the exact ARNs that have no token."""
+    table: dict[bytes, list[Any]] = {
+        k.encode("ascii"): [
+            p.literal if p.kind == "prefix"
+            else p._compiled.fullmatch if p._compiled is not None else p
+            for p, _ in v
+        ]
+        for k, v in tokens.items()
+    }
+    exact_by_token: dict[bytes, set[str]] = {}
+    exact_rest: dict[str, tuple[_Stmt, ...]] = {}
+    for arn, stmts in exact.items():
+        parts = arn.split(":", 5)
+        found = _TOKEN.findall(parts[5]) if len(parts) == 6 else []
+        if not found:
+            exact_rest[arn] = stmts
+            continue
+        best = min(
+            (t.encode("ascii") for t in found),
+            key=lambda t: len(table.get(t, ())) + len(exact_by_token.get(t, ())),
+        )
+        exact_by_token.setdefault(best, set()).add(arn)
+    for key, arns in exact_by_token.items():
+        table.setdefault(key, []).append(frozenset(arns))
+    return {k: v[0] if len(v) == 1 else tuple(v) for k, v in table.items()}, exact_rest
+
+
+def _indexed_tester(
+    exact: dict[str, tuple[_Stmt, ...]], table: dict[bytes, _Test], rest: Any
+) -> Any:
+    """``test(resource)`` of a token-indexed set: one dict lookup per token of the request
+    (found by C-level byte operations; the head's few tokens are looked up too, which costs
+    less than finding where the resource part starts), then the exact ARNs and patterns
+    that have no token."""
+    get = table.get
+
+    def test(resource: str) -> bool:
+        try:
+            raw = resource.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            raw = resource.encode("utf-8", "surrogatepass")
+        for token in raw.translate(_ALNUM).split():
+            entry = get(token)
+            if entry is None:
+                continue
+            if type(entry) is str:
+                if resource.startswith(entry):
+                    return True
+            elif type(entry) is _FULLMATCH:
+                if entry(resource) is not None:
+                    return True
+            elif _test_entry(table, token, entry, resource):
+                return True
+        if exact and resource in exact:
+            return True
+        return rest is not None and rest(resource) is not None
+
+    return test
+
+
+def _test_entry(table: dict[bytes, _Test], token: bytes, entry: _Test, resource: str) -> bool:
+    """The rarer table entries: exact ARNs, a pattern not compiled yet (compiled now, its
+    ``fullmatch`` swapped into the table), several of these."""
+    if type(entry) is frozenset:
+        return resource in entry
+    if isinstance(entry, ArnPattern):
+        regex = entry.regex
+        assert regex is not None
+        table[token] = regex.fullmatch
+        return regex.fullmatch(resource) is not None
+    for one in entry:
+        if type(one) is str:
+            if resource.startswith(one):
+                return True
+        elif type(one) is frozenset:
+            if resource in one:
+                return True
+        else:
+            fullmatch = one.regex.fullmatch if isinstance(one, ArnPattern) else one
+            if fullmatch(resource) is not None:
+                return True
+    return False
 
 
 def _always(resource: str) -> bool:
