@@ -245,10 +245,13 @@ def _test_entry(table: dict[bytes, _Test], token: bytes, entry: _Test, resource:
         elif type(one) is frozenset:
             if resource in one:
                 return True
-        else:
-            fullmatch = one.regex.fullmatch if isinstance(one, ArnPattern) else one
-            if fullmatch(resource) is not None:
+        elif isinstance(one, ArnPattern):
+            regex = one.regex
+            assert regex is not None
+            if regex.fullmatch(resource) is not None:
                 return True
+        elif one(resource) is not None:
+            return True
     return False
 
 
