@@ -338,13 +338,17 @@ FREE_GROUP.tests = (None, _always)  # allowed whatever the resource; nothing can
 
 
 class _ActionIndex:
-    """Action patterns of one service indexed by their literal prefix and literal suffix."""
+    """Action patterns of one service indexed by their literal prefix and literal suffix.
+
+    Entries are ``(pattern, statement, sure)``: ``sure`` when the key alone proves the match
+    (``head*`` found by its prefix, ``*tail`` by its suffix), so the pattern is not read.
+    """
 
     __slots__ = ("prefix", "prefix_lengths", "suffix", "suffix_lengths")
 
     def __init__(self) -> None:
-        self.prefix: dict[str, list[tuple[ActionPattern, _Stmt]]] = {}
-        self.suffix: dict[str, list[tuple[ActionPattern, _Stmt]]] = {}
+        self.prefix: dict[str, list[tuple[ActionPattern, _Stmt, bool]]] = {}
+        self.suffix: dict[str, list[tuple[ActionPattern, _Stmt, bool]]] = {}
         self.prefix_lengths: tuple[int, ...] = ()
         self.suffix_lengths: tuple[int, ...] = ()
 
@@ -353,26 +357,43 @@ class _ActionIndex:
         cut = _WILD.search(name)
         assert cut is not None
         head = name[: cut.start()]
-        tail = name[_last_wildcard(name) + 1:]
+        last = _last_wildcard(name)
+        tail = name[last + 1:]
         if head or not tail:
-            self.prefix.setdefault(head, []).append((p, s))
+            sure = last == len(name) - 1 and cut.start() == last and name[last] == "*"
+            self.prefix.setdefault(head, []).append((p, s, sure))
         else:
-            self.suffix.setdefault(tail, []).append((p, s))
+            sure = cut.start() == 0 == last and name[0] == "*"
+            self.suffix.setdefault(tail, []).append((p, s, sure))
 
     def freeze(self) -> None:
         self.prefix_lengths = tuple(sorted({len(k) for k in self.prefix}))
         self.suffix_lengths = tuple(sorted({len(k) for k in self.suffix}))
 
-    def candidates(self, name: str) -> Iterable[tuple[ActionPattern, _Stmt]]:
+    def select(self, name: str, low: str, found: dict[int, _Stmt]) -> None:
+        """Add to ``found`` the statements whose pattern matches ``low`` (``service:name``)."""
         n = len(name)
+        table = self.prefix
         for length in self.prefix_lengths:
             if length > n:
                 break
-            yield from self.prefix.get(name[:length], ())
+            hit = table.get(name[:length])
+            if hit:
+                for p, s, sure in hit:
+                    if sure or p.matches(low):
+                        found[s.order] = s
+        table = self.suffix
         for length in self.suffix_lengths:
             if length > n:
                 break
-            yield from self.suffix.get(name[n - length:], ())
+            hit = table.get(name[n - length:])
+            if hit:
+                for p, s, sure in hit:
+                    if sure or p.matches(low):
+                        found[s.order] = s
+
+
+_NONE_AMBIGUOUS: Final = frozenset[int]()
 
 
 def _last_wildcard(text: str) -> int:
@@ -423,7 +444,7 @@ class PolicyIndex:
             table.freeze()
         self._exact = exact
         self._by_service = by_service
-        self._all_actions = all_actions
+        self._all_actions = {s.order: s for s in all_actions}
         self._wild = wild
         self._not_action = not_action
         self._groups: dict[str, _Group] = {}
@@ -450,13 +471,14 @@ class PolicyIndex:
         if group is None:
             # many actions select the same statements (wildcard patterns): build each
             # selection's matchers once
-            stmts, ambiguous = self._select(low)
-            key = (tuple([s.order for s in stmts]), ambiguous)
+            found, ambiguous = self._select(low)
+            key = (tuple(sorted(found)), ambiguous)
             cache = self._cache
             group = cache.get(key)
             if group is None:
                 if len(cache) >= _GROUP_CACHE_LIMIT:
                     cache.clear()
+                stmts = [found[k] for k in key[0]]
                 group = cache[key] = _Group(stmts, cache, ambiguous)
             if len(groups) >= _GROUP_CACHE_LIMIT:
                 groups.clear()
@@ -465,18 +487,20 @@ class PolicyIndex:
         groups[action] = group
         return group
 
-    def _select(self, low: str) -> tuple[list[_Stmt], frozenset[int]]:
-        """The statements whose Action/NotAction can match ``low``, and the orders of those
-        for which the answer rests on a wildcard in a service prefix (ambiguous)."""
-        found: dict[int, _Stmt] = {s.order: s for s in self._all_actions}
-        for s in self._exact.get(low, ()):
-            found[s.order] = s
+    def _select(self, low: str) -> tuple[dict[int, _Stmt], frozenset[int]]:
+        """The statements whose Action/NotAction can match ``low``, by order, and the orders of
+        those for which the answer rests on a wildcard in a service prefix (ambiguous)."""
+        found = self._all_actions.copy()
+        hit = self._exact.get(low)
+        if hit:
+            for s in hit:
+                found[s.order] = s
         service, _, name = low.partition(":")
         table = self._by_service.get(service)
         if table is not None:
-            for p, s in table.candidates(name):
-                if s.order not in found and p.matches(low):
-                    found[s.order] = s
+            table.select(name, low, found)
+        if not self._wild and not self._not_action:
+            return found, _NONE_AMBIGUOUS
         ambiguous: set[int] = set()
         for p, s in self._wild:
             if s.order not in found and p.matches(low):
@@ -490,7 +514,7 @@ class PolicyIndex:
                 # match and the statement would apply
                 found[s.order] = s
                 ambiguous.add(s.order)
-        return [found[k] for k in sorted(found)], frozenset(ambiguous)
+        return found, frozenset(ambiguous) if ambiguous else _NONE_AMBIGUOUS
 
     def decide(self, action: str, resource: str, context: CtxArg) -> int:
         """Fast path for policies without principals: ``DENY``, ``ALLOW`` or ``NONE``.
