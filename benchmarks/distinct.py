@@ -170,19 +170,23 @@ def entry_points(policies: PolicySet) -> dict[str, tuple[str, Callable[[list[Req
         "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{_ACCOUNT}:root"},
         "Action": "sts:AssumeRole"}]}
 
-    def trust_for(r: Request) -> Any:
-        return trust if r.action.lower().startswith("sts:assumerole") else None
+    def trusts(stream: list[Request]) -> dict[str, Any]:
+        # the request's resource policy, found outside the timed call like its context: the
+        # trust policy for sts:AssumeRole* spellings, none for the rest
+        return {r.action: trust for r in stream if r.action.lower().startswith("sts:assumerole")}
 
-    def authorize_parsed(_: list[Request]) -> Callable[[Request], bool]:
+    def authorize_parsed(stream: list[Request]) -> Callable[[Request], bool]:
+        policy_of = trusts(stream).get
         return lambda r: drpolicy.authorize(
             arns[r.role], r.action, r.resource, context=r.context,
-            identity_policies=parsed[r.role], resource_policy=trust_for(r),
+            identity_policies=parsed[r.role], resource_policy=policy_of(r.action),
         ).allowed
 
-    def authorize_dicts(_: list[Request]) -> Callable[[Request], bool]:
+    def authorize_dicts(stream: list[Request]) -> Callable[[Request], bool]:
+        policy_of = trusts(stream).get
         return lambda r: drpolicy.authorize(
             arns[r.role], r.action, r.resource, context=r.context,
-            identity_policies=dicts[r.role], resource_policy=trust_for(r),
+            identity_policies=dicts[r.role], resource_policy=policy_of(r.action),
         ).allowed
 
     def explain(_: list[Request]) -> Callable[[Request], bool]:

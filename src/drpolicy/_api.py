@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
+from operator import is_
 from typing import Any
 
 from drpolicy._cache import WINDOW, BoundedMemo, DecisionCache, freeze_context
@@ -272,17 +273,32 @@ def authorize(
     arn = _ARN_PARTS.match(resource) if type(resource) is str else None
     if arn is None:
         check_resource(resource)
-    ctx: CtxArg = base if context is None else _context_arg(base, context, "context")
+    if context is None:
+        ctx: CtxArg = base
+    elif type(context) is dict:
+        if context:
+            check_context(context)
+            ctx = LazyContext(base, context)
+        else:
+            ctx = base
+    else:
+        ctx = _context_arg(base, context, "context")
     if type(identity_policies) is list or type(identity_policies) is tuple:
         # _identity_index's memo (its docstring says when an entry holds)
-        known = _indexes_by_ids.get(tuple(map(id, identity_policies)))
+        known = _indexes_by_sequence.get(id(identity_policies))
         if known is not None:
-            for i, snapshot in known[0]:
-                if snapshot != identity_policies[i]:
-                    known = None
-                    break
+            entries = known[1]
+            if known[0] is not identity_policies or len(identity_policies) != len(entries) or (
+                not all(map(is_, identity_policies, entries))
+            ):
+                known = None
+            elif known[2]:
+                for i, snapshot in known[2]:
+                    if snapshot != identity_policies[i]:
+                        known = None
+                        break
         identity_index = (
-            known[1] if known is not None
+            known[3] if known is not None
             else _identity_index(identity_policies, "identity_policies")
         )
     else:
@@ -300,8 +316,9 @@ def authorize(
         raise RequestError(
             f"`resource_account` must be a string, not {type(resource_account).__name__}"
         )
-    no_scps = type(scps) is tuple and not scps
-    no_rcps = type(rcps) is tuple and not rcps
+    # `()` is one object in CPython: the defaults, and any empty tuple, pass the identity test
+    no_scps = scps is _NO_LEVELS or (type(scps) is tuple and not scps)
+    no_rcps = rcps is _NO_LEVELS or (type(rcps) is tuple and not rcps)
     boundary = (
         None if permission_boundary is None
         else _index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
@@ -359,31 +376,42 @@ def _check_action(action: object) -> None:
 
 def _identity_index(sources: object, what: str) -> PolicyIndex | None:
     """The index of a sequence of identity policies (``None`` for none), validated as
-    :func:`_policies` does, and remembered (bounded) in ``_indexes_by_ids`` by the identities
-    of the entries. :func:`authorize` reads that memo before calling this: an entry is reused
-    only while every entry is the same object (the memo keeps them alive, so equal ids mean the
-    same objects) and every mapping still equals its snapshot (see :func:`_compile`), so an
-    edited dict is compiled again."""
-    key = (
-        tuple(map(id, sources)) if type(sources) is list or type(sources) is tuple else None
-    )
-    items = _policies(sources, what)
-    if not items:
-        return None
-    index = _index(items, "identity")
-    if key is not None:
-        mutable: list[tuple[int, object]] = []
+    :func:`_policies` does, and remembered (bounded) twice: by the identities of the entries
+    (``_indexes_by_ids``, for a new list of the same policies) and by the identity of the
+    sequence itself (``_indexes_by_sequence``, which :func:`authorize` reads before calling
+    this, without building a key). An entry is reused only while the sequence holds the same
+    objects (the memos keep them, and the sequence, alive, so equal ids mean the same
+    objects) and every mapping still equals its snapshot (see :func:`_compile`), so an edited
+    dict is compiled again."""
+    if type(sources) is not list and type(sources) is not tuple:
+        items = _policies(sources, what)
+        return _index(items, "identity") if items else None
+    key = tuple(map(id, sources))
+    known = _indexes_by_ids.get(key)
+    if known is not None and all(snapshot == sources[i] for i, snapshot in known[0]):
+        mutable, index = known[0], known[1]
+    else:
+        items = _policies(sources, what)
+        if not items:
+            return None
+        index = _index(items, "identity")
+        found: list[tuple[int, object]] = []
         for i, source in enumerate(items):
-            entry2 = _by_identity.get((id(source), "identity", i))
-            if entry2 is None or entry2[0] is not source:
+            entry = _by_identity.get((id(source), "identity", i))
+            if entry is None or entry[0] is not source:
                 return index  # not memoised (an object that cannot be copied)
-            if entry2[1] is not None:
-                mutable.append((i, entry2[1]))
+            if entry[1] is not None:
+                found.append((i, entry[1]))
+        mutable = tuple(found)
         if len(_indexes_by_ids) >= _MEMO_LIMIT:
             _indexes_by_ids.clear()
         # INVARIANT: the entry keeps the sources alive (third field), so no other object can
         # take one of their ids while the key is remembered
-        _indexes_by_ids[key] = (tuple(mutable), index, tuple(items))
+        _indexes_by_ids[key] = (mutable, index, tuple(sources))
+    if len(_indexes_by_sequence) >= _MEMO_LIMIT:
+        _indexes_by_sequence.clear()
+    # INVARIANT: kept alive by the entry too (first two fields)
+    _indexes_by_sequence[id(sources)] = (sources, tuple(sources), mutable, index)
     return index
 
 
@@ -481,7 +509,12 @@ _by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
 _indexes_by_ids: dict[
     tuple[int, ...], tuple[tuple[tuple[int, object], ...], PolicyIndex, tuple[object, ...]]
 ] = {}
+# id(sequence) -> (the sequence, its entries then, (position, snapshot) of each mapping, index)
+_indexes_by_sequence: dict[
+    int, tuple[object, tuple[object, ...], tuple[tuple[int, object], ...], PolicyIndex]
+] = {}
 _MEMO_LIMIT = 1024
+_NO_LEVELS: tuple[()] = ()
 
 
 def _compile(source: Any, policy_type: PolicyType, position: int) -> CompiledPolicy:

@@ -50,8 +50,8 @@ class _Resources:
     """
 
     __slots__ = (
-        "always", "exact", "exact_rest", "memo", "only", "rest", "rest_match", "rest_stmts", "stmts", "table",
-        "test", "tokens",
+        "always", "exact", "exact_rest", "memo", "only", "rest", "rest_match", "rest_stmts",
+        "stmts", "table", "test", "tokens",
     )
 
     def __init__(self, stmts: Sequence[_Stmt], cache: dict[Any, Any]) -> None:

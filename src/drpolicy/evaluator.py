@@ -266,29 +266,28 @@ def decide_identity(
         group = identity._build_group(action)
     if group is FREE_GROUP:
         return _FREE_DECISION
+    tests = group.tests
+    if tests is not None and boundary is None:
+        # no condition is read: the resource tests decide (Deny side first); a Deny that
+        # applies takes the path below, which lists the denying statements
+        deny_test, allow_test = tests
+        if deny_test is None or not deny_test(resource):
+            if allow_test is None or not allow_test(resource):
+                return _IMPLICIT_DENY
+            plain = group.allow.plain  # type: ignore[union-attr]
+            assert plain is not None
+            decision = plain.memo
+            if decision is not None:  # the set's one statement decided
+                return decision  # type: ignore[no-any-return]
+            if plain.only is not None:
+                decision = plain.memo = _memo_decision("Allowed", (plain.only,))
+                return decision
+            hits = plain.which(resource)
+            if len(hits) > 1:
+                hits = sorted({s.order: s for s in hits}.values(), key=_order)
+            return _memo_decision("Allowed", hits)
     deny = group.deny
     allow = group.allow
-    if boundary is None and (allow is None or allow.plain_only) and (
-        deny is None or (deny.plain_only and not deny.plain.test(resource))  # type: ignore[union-attr]
-    ):
-        # no Deny applies and no condition is read: the allowing statements decide alone
-        if allow is None:
-            return _IMPLICIT_DENY
-        plain = allow.plain
-        assert plain is not None
-        if plain.only is not None:
-            if not plain.test(resource):
-                return _IMPLICIT_DENY
-            decision = plain.memo
-            if decision is None:
-                decision = plain.memo = _memo_decision("Allowed", (plain.only,))
-            return decision  # type: ignore[no-any-return]
-        hits = plain.which(resource)
-        if not hits:
-            return _IMPLICIT_DENY
-        if len(hits) > 1:
-            hits = sorted({s.order: s for s in hits}.values(), key=_order)
-        return _memo_decision("Allowed", hits)
     errors: list[tuple[int, EvaluationIssue]] = []
     missing: dict[str, str] = {}
     denies = () if deny is None else deny.collect(resource, context, errors, missing)

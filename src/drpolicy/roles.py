@@ -159,7 +159,8 @@ class _Identity:
         """The full :class:`Decision` for a request by this identity (same arguments as
         :meth:`is_allowed`, which it always agrees with)."""
         ctx = self._base_context if context is None else self._lazy_context(context)
-        check_resource(resource)
+        if type(resource) is not str or (resource != "*" and ARN_FAST.match(resource) is None):
+            check_resource(resource)
         return decide_identity(
             self._identity, self._boundary, self._principal, action, resource, ctx,
             simple=self._principal.kind in ("role", "user", "assumed-role"),
