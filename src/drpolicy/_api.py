@@ -9,6 +9,7 @@ from operator import is_
 from typing import Any
 
 from drpolicy._cache import WINDOW, BoundedMemo, DecisionCache, freeze_context
+from drpolicy._requests import valid_actions
 from drpolicy.catalog import load_role
 from drpolicy.errors import RequestError
 from drpolicy.evaluator import (
@@ -47,7 +48,7 @@ __all__ = [
 decision_cache = DecisionCache()
 """The bounded cache behind :func:`is_allowed`; set ``decision_cache.maxsize = 0`` to turn it
 off. It reviews its hit rate every 1,024 lookups and, below one hit in four, answers the next
-15,360 requests without looking (``decision_cache.bypassing``), so distinct traffic does not
+64,512 requests without looking (``decision_cache.bypassing``), so distinct traffic does not
 pay for a cache that never hits."""
 
 
@@ -266,8 +267,8 @@ def authorize(
     """
     hit = _callers.get(principal) if type(principal) is str else None
     caller, base = hit if hit is not None else _caller(principal)
-    if type(action) is not str or action not in _checked_actions:
-        _check_action(action)
+    if type(action) is not str or action not in valid_actions:
+        check_action(action)
     # `*` or the usual ARN shape: checked, and its service and account read, by one regex
     # (a valid ARN of another shape takes check_resource's full check and the split below)
     arn = _ARN_PARTS.match(resource) if type(resource) is str else None
@@ -289,7 +290,8 @@ def authorize(
         if known is not None:
             entries = known[1]
             if known[0] is not identity_policies or len(identity_policies) != len(entries) or (
-                not all(map(is_, identity_policies, entries))
+                identity_policies[0] is not entries[0] if len(entries) == 1
+                else not all(map(is_, identity_policies, entries))
             ):
                 known = None
             elif known[2]:
@@ -359,19 +361,10 @@ def authorize(
     return decide(sets, caller, action, resource, ctx, resource_account=resource_account)
 
 
-_checked_actions: dict[str, None] = {}
 _SIMPLE_KINDS = frozenset(("user", "role", "assumed-role"))
 # check_resource's fast shape, with the service (1) and the account (2) captured
 # (`*` matches with neither group set)
 _ARN_PARTS = re.compile(r"\*\Z|arn:[a-z0-9-]+:([a-z0-9-]+):[a-z0-9-]*:([^:]*):", re.ASCII)
-
-
-def _check_action(action: object) -> None:
-    """:func:`check_action`, remembering (bounded) the actions that passed."""
-    check_action(action)
-    if len(_checked_actions) >= _MEMO_LIMIT:
-        _checked_actions.clear()
-    _checked_actions[action] = None  # type: ignore[index]
 
 
 def _identity_index(sources: object, what: str) -> PolicyIndex | None:

@@ -19,7 +19,7 @@ _T = TypeVar("_T")
 
 WINDOW = 1024
 """Lookups per review of the hit rate."""
-BYPASS = 15 * WINDOW
+BYPASS = 63 * WINDOW
 """Requests answered without the cache after a window with a low hit rate."""
 
 __all__ = ["BoundedMemo", "DecisionCache", "freeze_context"]

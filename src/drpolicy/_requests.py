@@ -24,6 +24,7 @@ __all__ = [
     "check_context",
     "check_resource",
     "normalise_context",
+    "valid_actions",
 ]
 
 # one request-side character class for both parts: anything but whitespace, control
@@ -34,12 +35,17 @@ ARN_FAST: Final = re.compile(r"arn:[a-z0-9-]+:[a-z0-9-]+:[a-z0-9-]*:[^:]*:", re.
 
 
 def check_action(action: object) -> str:
-    """Validate a request action; return it lower-cased.
+    """Validate a request action; return it lower-cased. Spellings that passed are
+    remembered (bounded), so each is checked once however many indexes see it.
 
     Raises:
         RequestError: not a string of the form ``service:action``, or with whitespace,
             control characters or wildcards (a request names exactly one action).
     """
+    if type(action) is str:
+        low = valid_actions.get(action)
+        if low is not None:
+            return low
     if not isinstance(action, str):
         raise RequestError(f"an action must be a string, not {type(action).__name__}")
     low = action.lower()
@@ -53,7 +59,17 @@ def check_action(action: object) -> str:
                 f"invalid action `{action}`: whitespace and control characters are not allowed"
             )
         raise RequestError(f"invalid action `{action}`: expected `service:ActionName`")
+    if type(action) is str:  # not a subclass: its hash and equality are str's
+        if len(valid_actions) >= _VALID_ACTIONS_LIMIT:
+            valid_actions.clear()
+        valid_actions[action] = low
     return low
+
+
+valid_actions: dict[str, str] = {}
+"""Action spellings that passed :func:`check_action` -> lower-cased (bounded by
+:data:`_VALID_ACTIONS_LIMIT`). ``action in valid_actions`` is the cheapest check there is."""
+_VALID_ACTIONS_LIMIT: Final = 65536
 
 
 def check_resource(resource: object) -> str:
