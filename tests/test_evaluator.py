@@ -535,6 +535,38 @@ def test_authorize_recompiles_a_reused_list_whose_entries_changed() -> None:
         drpolicy.authorize(alice, "s3 GetObject", OBJ, identity_policies=policies)
 
 
+def test_authorize_recompiles_an_edited_resource_policy_or_boundary() -> None:
+    """authorize() remembers a resource policy, session policy or boundary by its identity;
+    one edited in place between two calls is compiled again."""
+    bob = "arn:aws:iam::444455556666:user/bob"  # another account: the bucket policy decides
+    obj = "arn:aws:s3:::shared/k"
+    mine: list[Any] = [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}]
+    bucket: dict[str, Any] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": bob}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::shared/*"}]}
+
+    def ask(**kwargs: Any) -> Decision:
+        return drpolicy.authorize(bob, "s3:GetObject", obj, identity_policies=mine,
+                                  resource_account="111122223333", **kwargs)
+
+    assert ask(resource_policy=bucket).allowed
+    bucket["Statement"][0]["Effect"] = "Deny"
+    assert ask(resource_policy=bucket).decision == "ExplicitlyDenied"
+    bucket["Statement"][0]["Effect"] = "Allow"
+    boundary: dict[str, Any] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    assert ask(resource_policy=bucket, permission_boundary=boundary).allowed
+    boundary["Statement"][0]["Action"] = "s3:PutObject"
+    # same account as the caller, so the boundary must allow too
+    d = drpolicy.authorize(bob, "s3:GetObject", obj, identity_policies=mine,
+                           permission_boundary=boundary)
+    assert d.decision == "ImplicitlyDenied"
+    boundary["Statement"][0]["Action"] = "s3:GetObject"
+    assert drpolicy.authorize(bob, "s3:GetObject", obj, identity_policies=mine,
+                              permission_boundary=boundary).allowed
+
+
 def test_shared_decisions_equal_fresh_ones() -> None:
     """Decisions of the identity path are shared between requests with the same deciding
     statements; each equals the value built from scratch, and missing keys or errors are

@@ -323,7 +323,7 @@ def authorize(
     no_rcps = rcps is _NO_LEVELS or (type(rcps) is tuple and not rcps)
     boundary = (
         None if permission_boundary is None
-        else _index([_one(permission_boundary, "permission_boundary")], "permission_boundary")
+        else _single(permission_boundary, "permission_boundary", "permission_boundary")
     )
     if (
         identity_index is not None
@@ -345,11 +345,11 @@ def authorize(
     resource_type: PolicyType = "trust" if is_role else "resource"
     sets = PolicySets(
         identity=identity_index,
-        resource=_index([_one(resource_policy, "resource_policy")], resource_type)
+        resource=_single(resource_policy, "resource_policy", resource_type)
         if resource_policy is not None else None,
         resource_type=resource_type,
         boundary=boundary,
-        session=_index([_one(session_policy, "session_policy")], "session")
+        session=_single(session_policy, "session_policy", "session")
         if session_policy is not None else None,
         scps=() if no_scps else tuple(
             _index(_level(level, "scps"), "scp") for level in _levels(scps, "scps")
@@ -405,6 +405,24 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
         _indexes_by_sequence.clear()
     # INVARIANT: kept alive by the entry too (first two fields)
     _indexes_by_sequence[id(sources)] = (sources, tuple(sources), mutable, index)
+    return index
+
+
+def _single(source: object, what: str, policy_type: PolicyType) -> PolicyIndex:
+    """The index of one policy (resource, trust, session policy or boundary), remembered
+    (bounded) by the object's identity while a mapping still equals the snapshot
+    :func:`_compile` took, so an edited dict is compiled again."""
+    key = (id(source), policy_type)
+    known = _single_indexes.get(key)
+    if known is not None and known[0] is source and (known[1] is None or known[1] == source):
+        return known[2]
+    index = _index([_one(source, what)], policy_type)
+    entry = _by_identity.get((id(source), policy_type, 0))
+    if entry is not None and entry[0] is source:
+        if len(_single_indexes) >= _MEMO_LIMIT:
+            _single_indexes.clear()
+        # INVARIANT: the entry keeps the source alive, so its id stays its own
+        _single_indexes[key] = (source, entry[1], index)
     return index
 
 
@@ -506,6 +524,8 @@ _indexes_by_ids: dict[
 _indexes_by_sequence: dict[
     int, tuple[object, tuple[object, ...], tuple[tuple[int, object], ...], PolicyIndex]
 ] = {}
+# (id(policy), policy type) -> (the policy, snapshot of a mapping or None, index)
+_single_indexes: dict[tuple[int, str], tuple[object, object, PolicyIndex]] = {}
 _MEMO_LIMIT = 1024
 _NO_LEVELS: tuple[()] = ()
 
