@@ -188,7 +188,7 @@ def decide(
         # federated user's session without a session policy has no permissions.
         session_ok=bool(session.allows) if session is not None
         else principal.kind != "federated-user",
-        scps_ok=all(level.allows for level in scp_levels),
+        scps_ok=not scp_levels or all([bool(level.allows) for level in scp_levels]),
         resource_grant=_best_grant(res),
     )
     outcome, decided_by, via = _combine(verdict)
@@ -197,9 +197,9 @@ def decide(
     if outcome == "Allowed":
         reasons: list[StatementRef] = []
         if "identity" in via and identity is not None:
-            reasons.extend(s.ref for s, _ in identity.allows)
+            reasons.extend([s.ref for s, _ in identity.allows])
         if "resource" in via and res is not None:
-            reasons.extend(s.ref for s, _ in res.allows)
+            reasons.extend([s.ref for s, _ in res.allows])
         return Decision("Allowed", tuple(reasons), decided_by, missing, errors)
     return Decision("ImplicitlyDenied", (), decided_by, missing, errors)
 
