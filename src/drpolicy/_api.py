@@ -267,23 +267,6 @@ def authorize(
     """
     hit = _callers.get(principal) if type(principal) is str else None
     caller, base = hit if hit is not None else _caller(principal)
-    if type(action) is not str or action not in valid_actions:
-        check_action(action)
-    # `*` or the usual ARN shape: checked, and its service and account read, by one regex
-    # (a valid ARN of another shape takes check_resource's full check and the split below)
-    arn = _ARN_PARTS.match(resource) if type(resource) is str else None
-    if arn is None:
-        check_resource(resource)
-    if context is None:
-        ctx: CtxArg = base
-    elif type(context) is dict:
-        if context:
-            check_context(context)
-            ctx = LazyContext(base, context)
-        else:
-            ctx = base
-    else:
-        ctx = _context_arg(base, context, "context")
     if type(identity_policies) is list or type(identity_policies) is tuple:
         # _identity_index's memo (its docstring says when an entry holds)
         known = _indexes_by_sequence.get(id(identity_policies))
@@ -308,6 +291,28 @@ def authorize(
             None if identity_policies is None
             else _identity_index(identity_policies, "identity_policies")
         )
+    if type(action) is not str or (
+        # a spelling the identity index has a group for was checked when the group was built
+        # (and the lookup brings in what decide_identity reads next)
+        (identity_index is None or action not in identity_index._groups)
+        and action not in valid_actions
+    ):
+        check_action(action)
+    # `*` or the usual ARN shape: checked, and its service and account read, by one regex
+    # (a valid ARN of another shape takes check_resource's full check and the split below)
+    arn = _ARN_PARTS.match(resource) if type(resource) is str else None
+    if arn is None:
+        check_resource(resource)
+    if context is None:
+        ctx: CtxArg = base
+    elif type(context) is dict:
+        if context:
+            check_context(context)
+            ctx = LazyContext(base, context)
+        else:
+            ctx = base
+    else:
+        ctx = _context_arg(base, context, "context")
     if resource_account is None:
         # the ARN's account field (none for S3 and for `*`): the caller's account by default
         owner = arn[2] if arn is not None else (

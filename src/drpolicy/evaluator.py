@@ -188,7 +188,7 @@ def decide(
         # federated user's session without a session policy has no permissions.
         session_ok=bool(session.allows) if session is not None
         else principal.kind != "federated-user",
-        scps_ok=not scp_levels or all([bool(level.allows) for level in scp_levels]),
+        scps_ok=not scp_levels or all(level.allows for level in scp_levels),
         resource_grant=_best_grant(res),
     )
     outcome, decided_by, via = _combine(verdict)
