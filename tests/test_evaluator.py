@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import drpolicy
-from drpolicy import Decision, RequestError, Role
+from drpolicy import Decision, PolicyParseError, RequestError, Role
 
 ACCT = "123456789012"
 OTHER = "111122223333"
@@ -565,6 +565,63 @@ def test_authorize_recompiles_an_edited_resource_policy_or_boundary() -> None:
     boundary["Statement"][0]["Action"] = "s3:GetObject"
     assert drpolicy.authorize(bob, "s3:GetObject", obj, identity_policies=mine,
                               permission_boundary=boundary).allowed
+
+
+@pytest.mark.parametrize(("operator", "before", "after", "context"), [
+    ("Bool", True, 1, "true"),  # `1` is not a boolean: the edited policy does not parse
+    ("NumericEquals", 1, True, "1"),  # `true` is not a number
+    ("StringEquals", "1", 1.0, "1"),  # parses, but as "1.0"
+])
+def test_authorize_notices_a_value_replaced_by_an_equal_one_of_another_type(
+    operator: str, before: Any, after: Any, context: str
+) -> None:
+    """`True == 1 == 1.0` in Python, but they are different policy values: an edit between
+    two calls that swaps one for another must be compiled again, not answered from the
+    memo (a policy that no longer parses must raise, not allow)."""
+    import copy
+
+    alice = "arn:aws:iam::111122223333:user/alice"
+    doc: dict[str, Any] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {operator: {"s3:prefix": before}}}]}
+    policies = [doc]
+    ctx = {"s3:prefix": context}
+    assert drpolicy.authorize(alice, "s3:GetObject", OBJ, context=ctx,
+                              identity_policies=policies).allowed
+    doc["Statement"][0]["Condition"][operator]["s3:prefix"] = after
+
+    def outcome(sources: list[Any]) -> object:
+        try:
+            return drpolicy.authorize(alice, "s3:GetObject", OBJ, context=ctx,
+                                      identity_policies=sources).decision
+        except PolicyParseError as exc:
+            return type(exc)
+
+    fresh = outcome([copy.deepcopy(doc)])
+    assert outcome(policies) == fresh
+    assert fresh != "Allowed" or operator == "StringEquals"
+    # the same edit to a resource policy (`_single`'s memo)
+    bucket: dict[str, Any] = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {operator: {"s3:prefix": before}}}]}
+    bob = "arn:aws:iam::444455556666:user/bob"
+
+    def cross(policy: Any) -> object:
+        try:
+            return drpolicy.authorize(bob, "s3:GetObject", OBJ, context=ctx,
+                                      identity_policies=[ALLOW_ALL],
+                                      resource_policy=policy,
+                                      resource_account="111122223333").decision
+        except PolicyParseError as exc:
+            return type(exc)
+
+    assert cross(bucket) == "Allowed"
+    bucket["Statement"][0]["Condition"][operator]["s3:prefix"] = after
+    assert cross(bucket) == cross(copy.deepcopy(bucket))
+
+
+ALLOW_ALL = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
 
 
 def test_shared_decisions_equal_fresh_ones() -> None:

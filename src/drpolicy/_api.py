@@ -413,6 +413,46 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
     return index
 
 
+class _Typed:
+    """A non-string leaf of a policy snapshot: equal only to a value of the same type that
+    compares equal (``True``, ``1`` and ``1.0`` are equal in Python but are different policy
+    values, and one of them may not parse at all). The snapshot is always the left operand of
+    ``==``/``!=``, so the C-level comparison of the containers calls this for these leaves
+    only."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        value = self.value
+        return type(other) is type(value) and bool(other == value)
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _snapshot(value: object) -> object:
+    """A copy of a policy mapping for :func:`_compile`'s change test: dicts, lists and tuples
+    copied, strings shared, every other leaf deep-copied inside a :class:`_Typed`.
+
+    Raises:
+        Exception: whatever ``copy.deepcopy`` raises for a leaf that cannot be copied.
+    """
+    if type(value) is str:
+        return value
+    if type(value) is dict:
+        return {k: _snapshot(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_snapshot(v) for v in value]
+    if type(value) is tuple:
+        return tuple([_snapshot(v) for v in value])
+    return _Typed(copy.deepcopy(value))
+
+
 def _single(source: object, what: str, policy_type: PolicyType) -> PolicyIndex:
     """The index of one policy (resource, trust, session policy or boundary), remembered
     (bounded) by the object's identity while a mapping still equals the snapshot
@@ -539,7 +579,9 @@ def _compile(source: Any, policy_type: PolicyType, position: int) -> CompiledPol
     """Compile a policy for ``authorize``, remembering the result (bounded): by identity for
     every object, and also by value for JSON text. A mapping is reused only while it still
     equals the deep copy taken when it was compiled, so a dict edited between two calls is
-    compiled again; parsed policies and text are immutable."""
+    compiled again; parsed policies and text are immutable. The copy (:func:`_snapshot`)
+    compares its non-string leaves type by type, since ``True == 1 == 1.0`` in Python but
+    they parse differently."""
     key = (id(source), policy_type, position)
     entry = _by_identity.get(key)
     if entry is not None and entry[0] is source and (entry[1] is None or entry[1] == source):
@@ -555,7 +597,7 @@ def _compile(source: Any, policy_type: PolicyType, position: int) -> CompiledPol
         compiled = compile_policy(source, policy_type, name=name)
         if not isinstance(source, (Policy, CompiledPolicy)):
             try:
-                snapshot = copy.deepcopy(source)
+                snapshot = _snapshot(source)
             except Exception:  # noqa: BLE001 - an object that cannot be copied is not memoised
                 return compiled
     if len(_by_identity) >= _MEMO_LIMIT:
