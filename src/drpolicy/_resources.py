@@ -229,30 +229,29 @@ def _indexed_tester(
 
 
 def _test_entry(table: dict[bytes, _Test], token: bytes, entry: _Test, resource: str) -> bool:
-    """The rarer table entries: exact ARNs, a pattern not compiled yet (compiled now, its
-    ``fullmatch`` swapped into the table), several of these."""
-    if type(entry) is frozenset:
-        return resource in entry
+    """The rarer table entries: several tests under one token, a pattern not compiled yet
+    (compiled now, its ``fullmatch`` swapped into the table), exact ARNs."""
+    if type(entry) is tuple:
+        return any(_test_one(one, resource) for one in entry)
     if isinstance(entry, ArnPattern):
         regex = entry.regex
         assert regex is not None
         table[token] = regex.fullmatch
         return regex.fullmatch(resource) is not None
-    for one in entry:
-        if type(one) is str:
-            if resource.startswith(one):
-                return True
-        elif type(one) is frozenset:
-            if resource in one:
-                return True
-        elif isinstance(one, ArnPattern):
-            regex = one.regex
-            assert regex is not None
-            if regex.fullmatch(resource) is not None:
-                return True
-        elif one(resource) is not None:
-            return True
-    return False
+    return _test_one(entry, resource)
+
+
+def _test_one(one: _Test, resource: str) -> bool:
+    """One test of the table (not a tuple)."""
+    if type(one) is str:
+        return resource.startswith(one)
+    if type(one) is frozenset:
+        return resource in one
+    if isinstance(one, ArnPattern):
+        regex = one.regex
+        assert regex is not None
+        return regex.fullmatch(resource) is not None
+    return one(resource) is not None
 
 
 def _always(resource: str) -> bool:
