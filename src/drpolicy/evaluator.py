@@ -19,8 +19,7 @@ when it is a Deny; the error is reported in :attr:`Decision.errors`.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Final, NamedTuple
 
 from drpolicy._compiled import CompiledPolicy, Context, _Stmt, compile_policy
@@ -32,17 +31,19 @@ from drpolicy._index import (
     NONE,
     PolicyIndex,
     _order,
+    _references,
     _Scan,
 )
 from drpolicy._requests import (
     LazyContext,
+    _ctx,
     check_action,
     check_context,
     check_resource,
     normalise_context,
 )
 from drpolicy.errors import RequestError
-from drpolicy.model import Decision, DecisionValue, EvaluationIssue, PolicyType, StatementRef
+from drpolicy.model import Decision, DecisionValue, EvaluationIssue, PolicyType
 from drpolicy.principals import GRANT_STRENGTH, MatchKind, Principal
 
 __all__ = [
@@ -66,10 +67,6 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 # The decision table
 # --------------------------------------------------------------------------------------
-
-_DENY_ORDER: Final[tuple[PolicyType, ...]] = (
-    "scp", "rcp", "resource", "trust", "identity", "permission_boundary", "session",
-)
 
 
 class PolicySets(NamedTuple):
@@ -103,105 +100,163 @@ def decide(
     *,
     resource_account: str | None,
 ) -> Decision:
-    """Authorize one request: scan every policy set, then apply :func:`_combine`.
+    """Authorize one request: collect what applies in every policy set, then apply
+    :func:`_combine`.
 
     ``context`` is the normalised request context, or a :class:`LazyContext` normalised only
-    if a condition reads it.
+    if a condition reads it. The sets without Principal elements (identity, boundary,
+    session, SCP levels) are read with the same per-effect :meth:`_Effect.collect` as
+    :func:`decide_identity`; the resource policy and the RCP levels, whose statements name
+    principals, with :meth:`PolicyIndex.scan`.
     """
     if type(action) is str and action.lower() == FREE_ACTION:
         return _FREE_DECISION
     iam = principal.is_iam
     has_boundary = sets.boundary is not None
-    scans: dict[PolicyType, list[_Scan]] = {}
-    identity = boundary = session = None
-    scp_levels: list[_Scan] = []
-    # Identity-side policies apply only to IAM identities; SCPs likewise (not to service
-    # principals or anonymous callers). Resource-side policies (resource, RCP) apply to all.
+    missing: dict[str, str] = {}
+    issues: list[EvaluationIssue] = []
+    # what applies, per policy type (identity-side sets only for IAM callers: identity
+    # policies, boundaries, session policies and SCPs do not apply to service principals or
+    # anonymous callers; resource-side sets, resource policy and RCPs, apply to all)
+    id_denies: Sequence[_Stmt] = ()
+    id_allows: Sequence[_Stmt] = ()
+    b_denies: Sequence[_Stmt] = ()
+    s_denies: Sequence[_Stmt] = ()
+    scp_denies: list[_Stmt] = []
+    boundary_ok = session_ok = scps_ok = True
     if iam:
         if sets.identity is not None:
-            identity = sets.identity.scan(action, resource, context, None, has_boundary=has_boundary)
-            scans["identity"] = [identity]
+            id_denies, id_allows = _collect(sets.identity, action, resource, context, missing, issues)
         if sets.boundary is not None:
-            boundary = sets.boundary.scan(action, resource, context, None, has_boundary=True)
-            scans["permission_boundary"] = [boundary]
+            b_denies, b_allows = _collect(sets.boundary, action, resource, context, missing, issues)
+            boundary_ok = bool(b_allows)
         if sets.session is not None:
-            session = sets.session.scan(action, resource, context, None, has_boundary=has_boundary)
-            scans["session"] = [session]
-        if sets.scps:
-            scp_levels = [
-                level.scan(action, resource, context, None, has_boundary=has_boundary)
-                for level in sets.scps
-            ]
-            scans["scp"] = scp_levels
-    if sets.rcps:
-        scans["rcp"] = [
-            level.scan(action, resource, context, principal, has_boundary=has_boundary)
-            for level in sets.rcps
-        ]
+            s_denies, s_allows = _collect(sets.session, action, resource, context, missing, issues)
+            session_ok = bool(s_allows)
+        else:
+            # "If there is no session policy ... if the principal is a role session, the
+            # request is Allowed. Otherwise, the request is implicitly denied" (PEL, session
+            # policies): a federated user's session without a session policy has none.
+            session_ok = principal.kind != "federated-user"
+        for level in sets.scps:
+            denies, allows = _collect(level, action, resource, context, missing, issues)
+            scp_denies.extend(denies)
+            if not allows:
+                scps_ok = False
+    rcp_denies: list[_Stmt] = []
+    for level in sets.rcps:
+        scan = level.scan(action, resource, context, principal, has_boundary=has_boundary)
+        _scanned(scan, context, missing, issues)
+        rcp_denies.extend(scan.denies)
     res = None
     if sets.resource is not None:
         res = sets.resource.scan(action, resource, context, principal, has_boundary=has_boundary)
-        scans.setdefault(sets.resource_type, []).append(res)
+        _scanned(res, context, missing, issues)
+    shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
 
-    # With no resource policy given, the question is about the caller's side only.
-    # Resources whose own policy must grant (a key policy, a role's trust policy): without
-    # one that names the caller or its account, identity policies alone never suffice.
-    strict = (res is not None and sets.resource_type == "trust") or resource_policy_required(
-        action, resource
-    )
-    same_account = (
-        principal.account is None
-        or resource_account is None
-        or resource_account == principal.account
-    )
-    errors: tuple[EvaluationIssue, ...] = ()
-    any_deny = False
-    for kind_scans in scans.values():
-        for sc in kind_scans:
-            if sc.errors:
-                errors += tuple(sc.errors)
-            if sc.denies:
-                any_deny = True
-    missing = _missing_keys(scans, context)
-
-    if any_deny:
-        denies = [
-            (kind, s) for kind in _DENY_ORDER for sc in scans.get(kind, ()) for s in sc.denies
-        ]
-        # Step 1 of every evaluation: an applicable explicit Deny anywhere is final.
-        return Decision(
-            "ExplicitlyDenied", tuple(s.ref for _, s in denies), denies[0][0], missing, errors
+    if id_denies or b_denies or s_denies or scp_denies or rcp_denies or (
+        res is not None and res.denies
+    ):
+        # Step 1 of every evaluation: an applicable explicit Deny anywhere is final. The
+        # reasons list every applying Deny, by policy type in this order; the first type
+        # that denies is the one reported as deciding.
+        by_type: tuple[tuple[PolicyType, Sequence[_Stmt]], ...] = (
+            ("scp", scp_denies), ("rcp", rcp_denies),
+            (sets.resource_type, res.denies if res is not None else ()),
+            ("identity", id_denies), ("permission_boundary", b_denies),
+            ("session", s_denies),
         )
-    verdict = _Verdicts(
-        iam=iam,
-        root=principal.kind == "root",
-        root_assumes_role=principal.kind == "root"
-        and action.lower().startswith("sts:assumerole")
-        and sets.resource_type == "trust",
-        same_account=same_account,
-        strict_resource=strict,
-        has_resource_policy=res is not None,
-        identity_allows=bool(identity and identity.allows),
-        boundary_ok=boundary is None or bool(boundary.allows),
-        # "If there is no session policy ... if the principal is a role session, the request is
-        # Allowed. Otherwise, the request is implicitly denied" (PEL, session policies): a
-        # federated user's session without a session policy has no permissions.
-        session_ok=bool(session.allows) if session is not None
-        else principal.kind != "federated-user",
-        scps_ok=not scp_levels or all(level.allows for level in scp_levels),
-        resource_grant=_best_grant(res),
+        stmts = [s for _, denies in by_type for s in denies]
+        first = next(kind for kind, denies in by_type if denies)
+        return _decision("ExplicitlyDenied", stmts, first, shown, issues)
+    root = principal.kind == "root"
+    key = (
+        iam,
+        root,
+        # STS refuses root credentials for AssumeRole*
+        root and sets.resource_type == "trust" and action.lower().startswith("sts:assumerole"),
+        # same account
+        principal.account is None or resource_account is None
+        or resource_account == principal.account,
+        # the resource's own policy must grant (a role's trust policy, a KMS key policy)
+        (res is not None and sets.resource_type == "trust")
+        or resource_policy_required(action, resource),
+        res is not None,
+        bool(id_allows),
+        boundary_ok,
+        session_ok,
+        scps_ok,
+        _best_grant(res),
     )
-    outcome, decided_by, via = _combine(verdict)
-    if sets.resource_type == "trust" and decided_by == "resource":
+    table = _TABLE.get(key)
+    if table is None:
+        table = _TABLE[key] = _combine(_Verdicts(*key))
+    outcome, decided_by, via = table
+    if decided_by == "resource" and sets.resource_type == "trust":
         decided_by = "trust"
-    if outcome == "Allowed":
-        reasons: list[StatementRef] = []
-        if "identity" in via and identity is not None:
-            reasons.extend([s.ref for s, _ in identity.allows])
-        if "resource" in via and res is not None:
-            reasons.extend([s.ref for s, _ in res.allows])
-        return Decision("Allowed", tuple(reasons), decided_by, missing, errors)
-    return Decision("ImplicitlyDenied", (), decided_by, missing, errors)
+    if outcome != "Allowed":
+        return _decision(outcome, (), decided_by, shown, issues)
+    stmts = list(id_allows) if "identity" in via else []
+    if "resource" in via and res is not None:
+        stmts.extend([s for s, _ in res.allows])
+    return _decision("Allowed", stmts, decided_by, shown, issues)
+
+
+# _combine's answers, remembered by the _Verdicts fields as a plain tuple (a pure function of
+# a few booleans and a grant kind: a small, finite table)
+_TABLE: dict[tuple[object, ...], tuple[DecisionValue, PolicyType | None, tuple[str, ...]]] = {}
+
+
+def _collect(
+    index: PolicyIndex,
+    action: str,
+    resource: str,
+    context: CtxArg,
+    missing: dict[str, str],
+    issues: list[EvaluationIssue],
+) -> tuple[Sequence[_Stmt], Sequence[_Stmt]]:
+    """The Denies and the Allows of ``index`` (a set without Principal elements) that apply,
+    in policy order; its evaluation issues (in statement order) appended to ``issues`` and
+    the keys its applicable statements read but the request lacks added to ``missing``."""
+    try:
+        group = index._groups.get(action) or index._build_group(action)
+    except TypeError:  # an unhashable "action": let check_action say what is wrong
+        group = index._build_group(action)
+    errors: list[tuple[int, EvaluationIssue]] = []
+    deny, allow = group.deny, group.allow
+    denies = () if deny is None else deny.collect(resource, context, errors, missing)
+    allows = () if allow is None else allow.collect(resource, context, errors, missing)
+    if errors:
+        errors.sort(key=_first)
+        issues.extend([e for _, e in errors])
+    return denies, allows
+
+
+def _scanned(
+    scan: _Scan, context: CtxArg, missing: dict[str, str], issues: list[EvaluationIssue]
+) -> None:
+    """Add a :meth:`PolicyIndex.scan`'s issues to ``issues`` and the keys its statements
+    read but the request lacks to ``missing``."""
+    issues.extend(scan.errors)
+    for s in scan.considered:
+        if s.conditions:
+            ctx = _ctx(context)
+            for key, shown in _references(s.conditions):
+                if key not in ctx and key not in missing:
+                    missing[key] = shown
+
+
+def _decision(
+    outcome: DecisionValue,
+    stmts: Sequence[_Stmt],
+    by: PolicyType | None,
+    missing: tuple[str, ...],
+    issues: list[EvaluationIssue],
+) -> Decision:
+    """The Decision, shared between requests when nothing erred (:func:`_memo_decision`)."""
+    if not issues:
+        return _memo_decision(outcome, stmts, by, missing=missing)
+    return Decision(outcome, tuple([s.ref for s in stmts]), by, missing, tuple(issues))
 
 
 CtxArg = Context | LazyContext
@@ -354,7 +409,7 @@ _DECISIONS_LIMIT: Final = 4096
 
 
 def _memo_decision(
-    outcome: DecisionValue, stmts: Sequence[_Stmt], by: PolicyType = "identity",
+    outcome: DecisionValue, stmts: Sequence[_Stmt], by: PolicyType | None = "identity",
     *, missing: tuple[str, ...] = (),
 ) -> Decision:
     """The :class:`Decision` decided by ``by`` with no errors whose reasons are ``stmts``
@@ -448,8 +503,7 @@ class _Verdicts(NamedTuple):
     resource_grant: MatchKind | None
 
 
-@functools.cache  # a pure function of a few booleans: a small, finite table
-def _combine(v: _Verdicts) -> tuple[str, PolicyType | None, tuple[str, ...]]:
+def _combine(v: _Verdicts) -> tuple[DecisionValue, PolicyType | None, tuple[str, ...]]:
     """AWS's decision table, after explicit denies have been ruled out.
 
     Returns ``(outcome, decided_by, via)`` where ``via`` names the grants that made an Allow.
@@ -519,21 +573,3 @@ def _combine(v: _Verdicts) -> tuple[str, PolicyType | None, tuple[str, ...]]:
         # ARN directly: sufficient on its own (PEL table).
         case _:
             return "Allowed", "resource", ("resource",)
-
-
-def _missing_keys(
-    scans: Mapping[PolicyType, list[_Scan]], context: Context | LazyContext
-) -> tuple[str, ...]:
-    missing: dict[str, str] = {}
-    for kind_scans in scans.values():
-        for scan in kind_scans:
-            for s in scan.considered:
-                if not s.conditions:
-                    continue
-                if isinstance(context, LazyContext):
-                    context = context.get()
-                for clause in s.conditions:
-                    for key in clause.references:
-                        if key not in context and key not in missing:
-                            missing[key] = clause.key_written if key == clause.key else key
-    return tuple(sorted(missing.values(), key=str.lower))

@@ -176,6 +176,39 @@ class TestIdentityEvaluation:
         where = json.dumps([principal, docs, boundary, action, resource, context], indent=1)
         assert (got.decision, reasons_of(got)) == (expected.decision, expected.reasons), where
 
+    @given(st.data())
+    def test_general_path_gives_the_identity_paths_decision(self, data: st.DataObject) -> None:
+        """An SCP level or a session policy that allows everything changes nothing ("Policy
+        evaluation logic": each only limits): the whole Decision (reasons in order,
+        decided_by, missing context keys, errors in order) is the same. With identity
+        policies and a boundary alone, authorize takes the identity path
+        (``decide_identity``); with an SCP or a session policy, the general ``decide``: the
+        two must be one implementation of the rule."""
+        ch = DrawChooser(data.draw)
+        docs = policies(ch, valid_only=not ch.maybe(10))
+        boundary = policy(ch) if ch.maybe(30) else None
+        principal = ch.pick([USER_ARN, ROLE_ARN, f"arn:aws:sts::{ACCOUNT}:assumed-role/R/s1"])
+        action = request_action(ch)
+        resource = request_resource(ch)
+        context = request_context(ch)
+        everything = {"Version": "2012-10-17",
+                      "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        request = {"context": context, "identity_policies": docs,
+                   "permission_boundary": boundary}
+        try:
+            alone = drpolicy.authorize(principal, action, resource, **request)
+        except PolicyParseError:
+            event("invalid")
+            return
+        with_scp = drpolicy.authorize(principal, action, resource, scps=[[everything]], **request)
+        with_session = drpolicy.authorize(
+            principal, action, resource, session_policy=everything, **request
+        )
+        event(f"{alone.decision}{' with errors' if alone.errors else ''}")
+        where = json.dumps([principal, docs, boundary, action, resource, context], indent=1)
+        assert with_scp == alone, where
+        assert with_session == alone, where
+
 
 def large_policy_set(ch: Chooser) -> Named:
     """Hundreds of statements over a few policies, so that drpolicy's index (exact, prefix and
