@@ -535,6 +535,38 @@ def test_authorize_recompiles_a_reused_list_whose_entries_changed() -> None:
         drpolicy.authorize(alice, "s3 GetObject", OBJ, identity_policies=policies)
 
 
+def test_authorize_remembers_each_principal_with_its_own_policies() -> None:
+    """authorize() remembers, per principal text, the identity policies of its last call (a
+    one-lookup plan); another list for the same principal, the same list for another
+    principal, a tuple, no policies, or the same list refilled in place are each answered
+    from the policies given."""
+    alice = "arn:aws:iam::111122223333:user/alice"
+    bob = "arn:aws:iam::111122223333:user/bob"
+    allow_doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}
+    deny_doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}
+    allowing: list[Any] = [allow_doc]
+    denying: list[Any] = [deny_doc]
+
+    def outcome(principal: str, policies: Any) -> str:
+        return drpolicy.authorize(principal, "s3:GetObject", OBJ, identity_policies=policies).decision
+
+    for _ in range(2):  # the second round is answered from the remembered plans
+        assert outcome(alice, allowing) == "Allowed"
+        assert outcome(alice, denying) == "ExplicitlyDenied"
+        assert outcome(bob, allowing) == "Allowed"
+        assert outcome(alice, tuple(denying)) == "ExplicitlyDenied"
+        assert outcome(alice, ()) == "ImplicitlyDenied"
+        assert outcome(alice, None) == "ImplicitlyDenied"
+        assert outcome(bob, [allow_doc, deny_doc]) == "ExplicitlyDenied"
+    assert outcome(alice, allowing) == "Allowed"
+    allowing[:] = [deny_doc]  # the same list object, refilled
+    assert outcome(alice, allowing) == "ExplicitlyDenied"
+    allowing.clear()
+    assert outcome(alice, allowing) == "ImplicitlyDenied"
+
+
 def test_authorize_recompiles_an_edited_resource_policy_or_boundary() -> None:
     """authorize() remembers a resource policy, session policy or boundary by its identity;
     one edited in place between two calls is compiled again."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping, Sequence
-from operator import is_
 from typing import Any
 
 from drpolicy._cache import WINDOW, BoundedMemo, DecisionCache, freeze_context
@@ -265,32 +264,18 @@ def authorize(
     >>> d.decision, d.decided_by
     ('Allowed', 'resource')
     """
-    hit = _callers.get(principal) if type(principal) is str else None
-    caller, base = hit if hit is not None else _caller(principal)
-    if type(identity_policies) is list or type(identity_policies) is tuple:
-        # _identity_index's memo (its docstring says when an entry holds)
-        known = _indexes_by_sequence.get(id(identity_policies))
-        if known is not None:
-            entries = known[1]
-            if known[0] is not identity_policies or len(identity_policies) != len(entries) or (
-                identity_policies[0] is not entries[0] if len(entries) == 1
-                else not all(map(is_, identity_policies, entries))
-            ):
-                known = None
-            elif known[2]:
-                for i, snapshot in known[2]:
-                    if snapshot != identity_policies[i]:
-                        known = None
-                        break
-        identity_index = (
-            known[3] if known is not None
-            else _identity_index(identity_policies, "identity_policies")
-        )
+    # the caller and its identity policies as on the last call with this principal text (the
+    # same sequence object holding equal entries, every mapping equal to its snapshot): one
+    # lookup; else _prelude parses, compiles or finds them in the memos behind
+    plan = _plans.get(principal) if type(principal) is str else None
+    if plan is not None and plan[0] is identity_policies and plan[1] == identity_policies:
+        _, _, snapshots, caller, base, identity_index, simple = plan
+        for i, snapshot in snapshots:
+            if snapshot != identity_policies[i]:
+                caller, base, identity_index, simple = _prelude(principal, identity_policies)
+                break
     else:
-        identity_index = (
-            None if identity_policies is None
-            else _identity_index(identity_policies, "identity_policies")
-        )
+        caller, base, identity_index, simple = _prelude(principal, identity_policies)
     if type(action) is not str or (
         # a spelling the identity index has a group for was checked when the group was built
         # (and the lookup brings in what decide_identity reads next)
@@ -336,15 +321,13 @@ def authorize(
         and (resource_account is None or resource_account == caller.account)
         and not (
             resource_policy_required(action, resource) if arn is None
-            else arn[1] in MUST_GRANT_SERVICES
-            and policy_must_grant(arn[1], action, resource, arn.end())
+            else arn[1] is not None and policy_must_grant(arn[1], action, resource, arn.end())
         )
     ):
         # only the caller's side, in its own account (the common test-suite call): the
         # identity/boundary path
         return decide_identity(
-            identity_index, boundary, caller, action, resource, ctx,
-            simple=caller.kind in _SIMPLE_KINDS,
+            identity_index, boundary, caller, action, resource, ctx, simple=simple
         )
     is_role = resource.startswith("arn:") and ":iam::" in resource and ":role/" in resource
     resource_type: PolicyType = "trust" if is_role else "resource"
@@ -367,9 +350,60 @@ def authorize(
 
 
 _SIMPLE_KINDS = frozenset(("user", "role", "assumed-role"))
-# check_resource's fast shape, with the service (1) and the account (2) captured
-# (`*` matches with neither group set)
-_ARN_PARTS = re.compile(r"\*\Z|arn:[a-z0-9-]+:([a-z0-9-]+):[a-z0-9-]*:([^:]*):", re.ASCII)
+# check_resource's fast shape, capturing the service (1) only when it is one whose resources'
+# own policy may have to grant (MUST_GRANT_SERVICES: kms, iam), and the account (2); `*`
+# matches with neither group set
+_ARN_PARTS = re.compile(
+    r"\*\Z|arn:[a-z0-9-]+:(?:(" + "|".join(sorted(MUST_GRANT_SERVICES))
+    + r")|[a-z0-9-]+):[a-z0-9-]*:([^:]*):",
+    re.ASCII,
+)
+
+
+def _prelude(
+    principal: object, identity_policies: object
+) -> tuple[Principal, dict[str, tuple[str, ...]], PolicyIndex | None, bool]:
+    """:func:`authorize`'s caller (parsed, its derived context keys, whether it is an IAM
+    user or role session) and identity index when its plan memo did not hold them; remembers
+    them as the plan for this principal text (bounded) when the identity policies are
+    memoised (see :func:`_identity_index`)."""
+    hit = _callers.get(principal) if type(principal) is str else None
+    caller, base = hit if hit is not None else _caller(principal)
+    if type(identity_policies) is list or type(identity_policies) is tuple:
+        known = _indexes_by_sequence.get(id(identity_policies))
+        if not _holds(known, identity_policies):
+            index = _identity_index(identity_policies, "identity_policies")
+            known = _indexes_by_sequence.get(id(identity_policies))
+            if not _holds(known, identity_policies):
+                if identity_policies:  # not memoised (an entry that cannot be copied)
+                    return caller, base, index, caller.kind in _SIMPLE_KINDS
+                known = (identity_policies, identity_policies[:], (), None)
+        assert known is not None
+        entries, snapshots, index = known[1], known[2], known[3]
+    elif identity_policies is None:
+        entries, snapshots, index = None, (), None
+    else:  # another iterable: validated, compiled or found by _identity_index each call
+        index = _identity_index(identity_policies, "identity_policies")
+        return caller, base, index, caller.kind in _SIMPLE_KINDS
+    simple = caller.kind in _SIMPLE_KINDS
+    if type(principal) is str:
+        if len(_plans) >= _MEMO_LIMIT:
+            _plans.clear()
+        _plans[principal] = (identity_policies, entries, snapshots, caller, base, index, simple)
+    return caller, base, index, simple
+
+
+def _holds(
+    known: tuple[object, Sequence[object], tuple[tuple[int, object], ...], PolicyIndex | None]
+    | None,
+    sequence: Sequence[object],
+) -> bool:
+    """Whether an ``_indexes_by_sequence`` entry holds for ``sequence``: the same object,
+    holding equal entries, every mapping still equal to its snapshot."""
+    return (
+        known is not None and known[0] is sequence and known[1] == sequence
+        and all(snapshot == sequence[i] for i, snapshot in known[2])
+    )
 
 
 def _identity_index(sources: object, what: str) -> PolicyIndex | None:
@@ -409,7 +443,7 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
     if len(_indexes_by_sequence) >= _MEMO_LIMIT:
         _indexes_by_sequence.clear()
     # INVARIANT: kept alive by the entry too (first two fields)
-    _indexes_by_sequence[id(sources)] = (sources, tuple(sources), mutable, index)
+    _indexes_by_sequence[id(sources)] = (sources, sources[:], mutable, index)
     return index
 
 
@@ -565,10 +599,17 @@ _by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
 _indexes_by_ids: dict[
     tuple[int, ...], tuple[tuple[tuple[int, object], ...], PolicyIndex, tuple[object, ...]]
 ] = {}
-# id(sequence) -> (the sequence, its entries then, (position, snapshot) of each mapping, index)
+# id(sequence) -> (the sequence, a copy of it then, (position, snapshot) of each mapping, index)
 _indexes_by_sequence: dict[
-    int, tuple[object, tuple[object, ...], tuple[tuple[int, object], ...], PolicyIndex]
+    int, tuple[object, Sequence[object], tuple[tuple[int, object], ...], PolicyIndex | None]
 ] = {}
+# principal text -> authorize's plan for it: (identity policies as given, a copy of them
+# then, (position, snapshot) of each mapping, caller, its context keys, identity index,
+# whether the caller is an IAM user or role session)
+_plans: dict[str, tuple[
+    object, object, tuple[tuple[int, object], ...], Principal, dict[str, tuple[str, ...]],
+    PolicyIndex | None, bool,
+]] = {}
 # (id(policy), policy type) -> (the policy, snapshot of a mapping or None, index)
 _single_indexes: dict[tuple[int, str], tuple[object, object, PolicyIndex]] = {}
 _MEMO_LIMIT = 1024
