@@ -276,10 +276,11 @@ def authorize(
                 break
     else:
         caller, base, identity_index, simple = _prelude(principal, identity_policies)
+    group = None
     if type(action) is not str or (
         # a spelling the identity index has a group for was checked when the group was built
-        # (and the lookup brings in what decide_identity reads next)
-        (identity_index is None or action not in identity_index._groups)
+        # (decide_identity is handed the group)
+        (identity_index is None or (group := identity_index._groups.get(action)) is None)
         and action not in valid_actions
     ):
         check_action(action)
@@ -327,7 +328,7 @@ def authorize(
         # only the caller's side, in its own account (the common test-suite call): the
         # identity/boundary path
         return decide_identity(
-            identity_index, boundary, caller, action, resource, ctx, simple=simple
+            identity_index, boundary, caller, action, resource, ctx, simple=simple, group=group
         )
     is_role = resource.startswith("arn:") and ":iam::" in resource and ":role/" in resource
     resource_type: PolicyType = "trust" if is_role else "resource"

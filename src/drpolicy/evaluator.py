@@ -30,6 +30,7 @@ from drpolicy._index import (
     FREE_GROUP,
     NONE,
     PolicyIndex,
+    _Group,
     _order,
     _references,
     _Scan,
@@ -301,6 +302,7 @@ def decide_identity(
     context: CtxArg,
     *,
     simple: bool = False,
+    group: _Group | None = None,
 ) -> Decision:
     """:func:`decide` for an IAM user or role session with only identity policies and a
     permissions boundary (``Role.evaluate``), without building the general verdict table.
@@ -308,17 +310,19 @@ def decide_identity(
     The outcome is :func:`decide`'s for ``PolicySets(identity=identity, boundary=boundary)``:
     an applicable Deny in either set is final (identity first); otherwise the identity
     policies must allow, and then the boundary. ``simple=True`` promises that ``principal``
-    is an IAM user or role session (not root, not a federated user).
+    is an IAM user or role session (not root, not a federated user); ``group``, when given,
+    is ``identity``'s group for ``action`` (already looked up by the caller).
     """
     if not simple and (not principal.is_iam or principal.kind in ("root", "federated-user")):
         return decide(
             PolicySets(identity=identity, boundary=boundary), principal, action, resource,
             context, resource_account=None,
         )
-    try:
-        group = identity._groups.get(action) or identity._build_group(action)
-    except TypeError:  # an unhashable "action": let check_action say what is wrong
-        group = identity._build_group(action)
+    if group is None:
+        try:
+            group = identity._groups.get(action) or identity._build_group(action)
+        except TypeError:  # an unhashable "action": let check_action say what is wrong
+            group = identity._build_group(action)
     if group is FREE_GROUP:
         return _FREE_DECISION
     tests = group.tests
