@@ -567,6 +567,28 @@ def test_authorize_remembers_each_principal_with_its_own_policies() -> None:
     assert outcome(alice, allowing) == "ImplicitlyDenied"
 
 
+def test_errors_come_in_statement_order_in_every_policy_set() -> None:
+    """Decision.errors lists a set's erroring statements in policy order whatever their
+    effect (docs/api.md), in a resource policy (scanned with its Principal elements) as in
+    identity policies; the sets come identity first, the resource policy last."""
+    alice = "arn:aws:iam::111122223333:user/alice"
+    erring = {"NumericLessThan": {"s3:max-keys": "10"}}
+
+    def stmt(effect: str, sid: str, **extra: Any) -> dict[str, Any]:
+        return {"Sid": sid, "Effect": effect, "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::b", "Condition": erring, **extra}
+
+    bucket = policy(stmt("Allow", "A0", Principal={"AWS": alice}),
+                    stmt("Deny", "D1", Principal="*"), stmt("Allow", "A2", Principal="*"))
+    identity = policy(stmt("Allow", "IA0"), stmt("Deny", "ID1"))
+    d = drpolicy.authorize(alice, "s3:ListBucket", "arn:aws:s3:::b",
+                           context={"s3:max-keys": "many"}, identity_policies=[identity],
+                           resource_policy=bucket)
+    assert d.decision == "ExplicitlyDenied"  # the erroring Denies apply (fail closed)
+    assert [e.statement.sid for e in d.errors] == ["IA0", "ID1", "A0", "D1", "A2"]
+    assert [r.sid for r in d.reasons] == ["D1", "ID1"]  # resource policy first, then identity
+
+
 def test_authorize_recompiles_an_edited_resource_policy_or_boundary() -> None:
     """authorize() remembers a resource policy, session policy or boundary by its identity;
     one edited in place between two calls is compiled again."""

@@ -150,12 +150,12 @@ class _Effect:
         return False
 
     def candidates(
-        self, resource: str, context: CtxArg, errors: list[EvaluationIssue]
+        self, resource: str, context: CtxArg, errors: list[tuple[int, EvaluationIssue]]
     ) -> list[_Stmt]:
         """Statements whose Resource/NotResource admits ``resource``, in policy order, each
         once. A NotResource that cannot be decided (a policy variable without a value) makes
-        the statement erroring: it is reported in ``errors`` and kept (a Deny applies) or
-        dropped (an Allow never grants)."""
+        the statement erroring: it is reported in ``errors`` as ``(order, issue)`` and kept
+        (a Deny applies) or dropped (an Allow never grants)."""
         out: list[_Stmt] = []
         if self.plain is not None:
             out.extend(self.plain.which(resource))
@@ -165,7 +165,7 @@ class _Effect:
             try:
                 applies = s.resource_applies(resource, _ctx(context))
             except ConditionEvaluationError as exc:
-                errors.append(_issue(s.ref, exc))
+                errors.append((s.order, _issue(s.ref, exc)))
                 if self.deny:
                     out.append(s)
                 continue
@@ -584,12 +584,12 @@ class PolicyIndex:
             # statements whose NotResource could not be decided: the statement errors as a
             # whole (fail closed) whatever its principal and conditions say
             erroring = (
-                {e.statement for e in result.errors[failed_before:]}
+                {order for order, _ in result.errors[failed_before:]}
                 if len(result.errors) > failed_before else None
             )
             use_principal = principal is not None and effect.has_principal
             for s in candidates:
-                if erroring and s.ref in erroring:
+                if erroring and s.order in erroring:
                     result.considered.append(s)
                     if is_deny:
                         result.denies.append(s)
@@ -606,16 +606,16 @@ class PolicyIndex:
                     try:
                         holds = s.conditions_hold(_ctx(context))
                     except ConditionEvaluationError as exc:
-                        result.errors.append(_issue(s.ref, exc))
+                        result.errors.append((s.order, _issue(s.ref, exc)))
                         holds = is_deny  # fail closed
                     if not holds:
                         continue
                 if unsure is not None:
-                    result.errors.append(_issue(s.ref, unsure))
+                    result.errors.append((s.order, _issue(s.ref, unsure)))
                     if not is_deny:
                         continue  # an Allow never grants through an ambiguous construct
                 if effect.ambiguous and s.order in effect.ambiguous:
-                    result.errors.append(_service_wildcard_issue(s))
+                    result.errors.append((s.order, _service_wildcard_issue(s)))
                     if not is_deny:
                         continue  # an Allow never grants through an ambiguous construct
                 if is_deny:
@@ -696,5 +696,5 @@ class _Scan:
     def __init__(self) -> None:
         self.denies: list[_Stmt] = []
         self.allows: list[tuple[_Stmt, MatchKind | None]] = []
-        self.errors: list[EvaluationIssue] = []
+        self.errors: list[tuple[int, EvaluationIssue]] = []  # (statement order, issue)
         self.considered: list[_Stmt] = []

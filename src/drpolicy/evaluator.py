@@ -236,9 +236,11 @@ def _collect(
 def _scanned(
     scan: _Scan, context: CtxArg, missing: dict[str, str], issues: list[EvaluationIssue]
 ) -> None:
-    """Add a :meth:`PolicyIndex.scan`'s issues to ``issues`` and the keys its statements
-    read but the request lacks to ``missing``."""
-    issues.extend(scan.errors)
+    """Add a :meth:`PolicyIndex.scan`'s issues to ``issues`` (in statement order, as
+    :func:`_collect`) and the keys its statements read but the request lacks to
+    ``missing``."""
+    if scan.errors:
+        issues.extend([issue for _, issue in sorted(scan.errors, key=_first)])
     for s in scan.considered:
         if s.conditions:
             ctx = _ctx(context)
