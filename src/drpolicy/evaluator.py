@@ -153,7 +153,7 @@ def decide(
     if sets.resource is not None:
         res = sets.resource.scan(action, resource, context, principal, has_boundary=has_boundary)
         _scanned(res, context, missing, issues)
-    shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+    shown = _shown(missing) if missing else ()
 
     if id_denies or b_denies or s_denies or scp_denies or rcp_denies or (
         res is not None and res.denies
@@ -357,7 +357,7 @@ def decide_identity(
         if not errors:
             # the common case: the Decision is a function of the statements that decided and
             # the missing keys
-            shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+            shown = _shown(missing) if missing else ()
             if denies:
                 return _memo_decision("ExplicitlyDenied", denies, missing=shown)
             return _memo_decision(
@@ -366,7 +366,7 @@ def decide_identity(
         if len(errors) > 1:
             errors.sort(key=_first)
         issues = tuple([e for _, e in errors]) if errors else ()
-        shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+        shown = _shown(missing) if missing else ()
         if denies:
             return Decision(
                 "ExplicitlyDenied", tuple([s.ref for s in denies]), "identity", shown, issues
@@ -398,7 +398,7 @@ def decide_identity(
     errors.sort(key=_first)
     bound_errors.sort(key=_first)
     issues = tuple([e for _, e in errors + bound_errors])
-    shown = tuple(sorted(missing.values(), key=str.lower)) if missing else ()
+    shown = _shown(missing) if missing else ()
     refs = [s.ref for s in denies] + [s.ref for s in bdenies]
     if refs:
         first: PolicyType = "identity" if denies else "permission_boundary"
@@ -408,6 +408,14 @@ def decide_identity(
     if not boundary_allows:
         return Decision("ImplicitlyDenied", (), "permission_boundary", shown, issues)
     return Decision("Allowed", tuple([s.ref for s in allows]), "identity", shown, issues)
+
+
+def _shown(missing: dict[str, str]) -> tuple[str, ...]:
+    """``Decision.missing_context`` from the keys found missing (lower-cased key -> key as
+    written): as written, sorted case-insensitively (one key, the usual case, needs no sort)."""
+    if len(missing) == 1:
+        return tuple(missing.values())
+    return tuple(sorted(missing.values(), key=str.lower))
 
 
 _decisions: dict[tuple[object, ...], Decision] = {}
