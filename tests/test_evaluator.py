@@ -9,6 +9,7 @@ brief's semantics decisions 5 and 7.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -560,6 +561,16 @@ def test_authorize_remembers_each_principal_with_its_own_policies() -> None:
         assert outcome(alice, ()) == "ImplicitlyDenied"
         assert outcome(alice, None) == "ImplicitlyDenied"
         assert outcome(bob, [allow_doc, deny_doc]) == "ExplicitlyDenied"
+        # a new list on every call: the same entries, then other ones
+        assert outcome(alice, [allow_doc]) == "Allowed"
+        assert outcome(alice, [allow_doc]) == "Allowed"
+        assert outcome(alice, [deny_doc]) == "ExplicitlyDenied"
+    # an equal copy is accepted; once edited, it is compiled again
+    copied = json.loads(json.dumps(allow_doc))
+    assert outcome(alice, [allow_doc]) == "Allowed"
+    assert outcome(alice, [copied]) == "Allowed"
+    copied["Statement"][0]["Effect"] = "Deny"
+    assert outcome(alice, [copied]) == "ExplicitlyDenied"
     assert outcome(alice, allowing) == "Allowed"
     allowing[:] = [deny_doc]  # the same list object, refilled
     assert outcome(alice, allowing) == "ExplicitlyDenied"

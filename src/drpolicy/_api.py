@@ -264,12 +264,15 @@ def authorize(
     >>> d.decision, d.decided_by
     ('Allowed', 'resource')
     """
-    # the caller and its identity policies as on the last call with this principal text (the
-    # same sequence object holding equal entries, every mapping equal to its snapshot): one
-    # lookup; else _prelude parses, compiles or finds them in the memos behind
+    # the caller and its identity policies as on the last call with this principal text (a
+    # sequence of the same type holding the same or equal entries, every mapping equal to
+    # its snapshot): one lookup; else _prelude parses, compiles or finds them in the memos
     plan = _plans.get(principal) if type(principal) is str else None
-    if plan is not None and plan[0] is identity_policies and plan[1] == identity_policies:
-        _, _, snapshots, caller, base, identity_index, simple = plan
+    if (
+        plan is not None and type(plan[0]) is type(identity_policies)
+        and plan[0] == identity_policies
+    ):
+        _, snapshots, caller, base, identity_index, simple = plan
         for i, snapshot in snapshots:
             if snapshot != identity_policies[i]:
                 caller, base, identity_index, simple = _prelude(principal, identity_policies)
@@ -390,7 +393,7 @@ def _prelude(
     if type(principal) is str:
         if len(_plans) >= _MEMO_LIMIT:
             _plans.clear()
-        _plans[principal] = (identity_policies, entries, snapshots, caller, base, index, simple)
+        _plans[principal] = (entries, snapshots, caller, base, index, simple)
     return caller, base, index, simple
 
 
@@ -604,11 +607,11 @@ _indexes_by_ids: dict[
 _indexes_by_sequence: dict[
     int, tuple[object, Sequence[object], tuple[tuple[int, object], ...], PolicyIndex | None]
 ] = {}
-# principal text -> authorize's plan for it: (identity policies as given, a copy of them
-# then, (position, snapshot) of each mapping, caller, its context keys, identity index,
-# whether the caller is an IAM user or role session)
+# principal text -> authorize's plan for it: (a copy of the identity policies given last,
+# of the same type; (position, snapshot) of each mapping; caller; its context keys; identity
+# index; whether the caller is an IAM user or role session). The copy keeps the entries alive.
 _plans: dict[str, tuple[
-    object, object, tuple[tuple[int, object], ...], Principal, dict[str, tuple[str, ...]],
+    object, tuple[tuple[int, object], ...], Principal, dict[str, tuple[str, ...]],
     PolicyIndex | None, bool,
 ]] = {}
 # (id(policy), policy type) -> (the policy, snapshot of a mapping or None, index)
