@@ -414,8 +414,9 @@ def _identity_index(sources: object, what: str) -> PolicyIndex | None:
     """The index of a sequence of identity policies (``None`` for none), validated as
     :func:`_policies` does, and remembered (bounded) twice: by the identities of the entries
     (``_indexes_by_ids``, for a new list of the same policies) and by the identity of the
-    sequence itself (``_indexes_by_sequence``, which :func:`authorize` reads before calling
-    this, without building a key). An entry is reused only while the sequence holds the same
+    sequence itself (``_indexes_by_sequence``, which :func:`_prelude` reads before calling
+    this, without building a key; :func:`authorize`'s plan memo sits in front of both). An
+    entry is reused only while the sequence holds the same (or, for the sequence memo, equal)
     objects (the memos keep them, and the sequence, alive, so equal ids mean the same
     objects) and every mapping still equals its snapshot (see :func:`_compile`), so an edited
     dict is compiled again."""
