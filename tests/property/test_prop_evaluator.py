@@ -209,6 +209,35 @@ class TestIdentityEvaluation:
         assert with_scp == alone, where
         assert with_session == alone, where
 
+    @given(st.data())
+    def test_session_policy_and_scp_limit_like_a_boundary(self, data: st.DataObject) -> None:
+        """For a role session in its own account with no resource policy, a session policy,
+        a one-level SCP and a permissions boundary are each an intersection with the identity
+        policies ("Policy evaluation logic": a Deny in any of them is final, and each must
+        allow): the same policy in any of the three places gives the same decision. The
+        boundary takes authorize's identity path, the other two the general one."""
+        ch = DrawChooser(data.draw)
+        docs = policies(ch, valid_only=not ch.maybe(10))
+        limit = policy(ch, valid_only=not ch.maybe(10))
+        principal = f"arn:aws:sts::{ACCOUNT}:assumed-role/R/s1"
+        action, resource, context = request_for(ch, [*docs, limit])
+        outcomes = []
+        for place in ({"permission_boundary": limit}, {"session_policy": limit},
+                      {"scps": [[limit]]}):
+            try:
+                d = drpolicy.authorize(principal, action, resource, context=context,
+                                       identity_policies=docs, **place)
+            except PolicyParseError:
+                outcomes.append(("invalid", 0))
+                continue
+            outcomes.append((d.decision, len(d.errors)))
+        event(outcomes[0][0])
+        if any(o[0] == "invalid" for o in outcomes):
+            return  # the policy types parse differently (an SCP's grammar is narrower)
+        where = json.dumps([docs, limit, action, resource, context], indent=1)
+        assert outcomes[1] == outcomes[0], where
+        assert outcomes[2] == outcomes[0], where
+
 
 def large_policy_set(ch: Chooser) -> Named:
     """Hundreds of statements over a few policies, so that drpolicy's index (exact, prefix and
