@@ -382,18 +382,13 @@ def compile_arn_pattern(
         segs = segs + ["*"] * (6 - len(segs))
     if fold_prefix:
         segs = [segs[0], segs[1].lower(), segs[2].lower(), segs[3].lower(), segs[4], segs[5]]
-    head_segments = segs[:5]
+    segments = tuple(segs)
     resource = segs[5]
-    if any("${" in s for s in head_segments[1:]) and variables:
+    head, head_literal, head_wild, head_variable = _arn_head(segments[:5])
+    if head_variable and variables:
         raise PatternError(
             "policy variables are allowed only in the resource part of an ARN", "variable"
         )
-    head = ":".join(
-        glob_to_regex(s, star=_SEGMENT_STAR, qmark=_SEGMENT_QMARK) for s in head_segments
-    ) + ":"
-    head_literal = ":".join(head_segments) + ":"
-    head_wild = any(has_wildcard(s) for s in head_segments)
-    segments = tuple(segs)
     if variables and "${" in resource:
         try:
             template = parse_template(resource)
@@ -416,6 +411,23 @@ def compile_arn_pattern(
     if not head_wild and resource.endswith("*") and not has_wildcard(resource[:-1]):
         return ArnPattern(source, "prefix", whole[:-1], regex, segments)
     return ArnPattern(source, "regex", _literal_prefix(whole), regex, segments)
+
+
+@functools.lru_cache(maxsize=4096)
+def _arn_head(fields: tuple[str, ...]) -> tuple[str, str, bool, bool]:
+    """The first five fields of an ARN pattern (``arn``, partition, service, region,
+    account), which few policies vary: their regex, their literal text (each with the
+    trailing colon), whether they hold a wildcard, and whether a field past ``arn`` holds
+    ``${`` (remembered: a large policy repeats a handful of heads)."""
+    regex = ":".join(
+        glob_to_regex(s, star=_SEGMENT_STAR, qmark=_SEGMENT_QMARK) for s in fields
+    ) + ":"
+    return (
+        regex,
+        ":".join(fields) + ":",
+        any(has_wildcard(s) for s in fields),
+        any("${" in s for s in fields[1:]),
+    )
 
 
 def _literal_prefix(text: str) -> str:
