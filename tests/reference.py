@@ -1239,13 +1239,19 @@ def authorize(
     resource_policy: Mapping[str, Any] | None = None,
     resource_account: str | None = None,
     permission_boundary: Mapping[str, Any] | None = None,
+    scps: Sequence[Sequence[Mapping[str, Any]]] = (),
+    rcps: Sequence[Sequence[Mapping[str, Any]]] = (),
+    session_policy: Mapping[str, Any] | None = None,
 ) -> RefDecision:
     """The decision table of the brief (semantics 7) for identity policies, a resource (or, for
-    a role ARN resource, trust) policy and a permissions boundary; no SCPs, RCPs or session
-    policies (so a federated-user session has no session policy).
+    a role ARN resource, trust) policy, a permissions boundary, SCP and RCP levels and a
+    session policy (docs/evaluation.md): SCPs and the session policy bind IAM callers only,
+    every SCP level must allow, a missing session policy leaves a federated-user session
+    nothing; RCPs only deny (RCPFullAWSAccess is implicit at every level), whoever calls.
 
     Policies are named like drpolicy.authorize names them: ``identity-<i>``, ``resource-0`` or
-    ``trust-0``, ``permission_boundary-0``.
+    ``trust-0``, ``permission_boundary-0``, ``session-0``, and ``scp-<i>``/``rcp-<i>`` by
+    position within their level.
     """
     info = principal_info(principal)
     validate_request_action(action)
@@ -1258,6 +1264,15 @@ def authorize(
         check_policy(permission_boundary, "identity")
     if resource_policy is not None:
         check_policy(resource_policy, resource_kind)
+    # SCPs and session policies have the identity grammar, RCPs the resource-policy one
+    for level in scps:
+        for policy in level:
+            check_policy(policy, "identity")
+    for level in rcps:
+        for policy in level:
+            check_policy(policy, "resource")
+    if session_policy is not None:
+        check_policy(session_policy, "identity")
     ctx = principal_context(principal)
     ctx.update(normalise_context(context))
     iam = info["kind"] in ("user", "role", "assumed-role", "root", "federated-user")
@@ -1269,6 +1284,10 @@ def authorize(
     undecided: list[tuple[str, int]] = []
     identity_allows: list[tuple[str, int]] = []
     boundary_ok = True
+    # "If there is no session policy ... if the principal is a role session, the request is
+    # Allowed. Otherwise, the request is implicitly denied" (Policy evaluation logic)
+    session_ok = info["kind"] != "federated-user"
+    scps_ok = True
     if iam:
         named = [(f"identity-{i}", p) for i, p in enumerate(identity_policies)]
         d, identity_allows = _scan(named, action, resource, ctx, undecided)
@@ -1278,6 +1297,34 @@ def authorize(
                                 resource, ctx, undecided)
             denies += d
             boundary_ok = bool(b_allows)
+        if session_policy is not None:
+            d, s_allows = _scan([("session-0", session_policy)], action, resource, ctx,
+                                undecided)
+            denies += d
+            session_ok = bool(s_allows)
+        for level in scps:  # every level, root to account, must allow
+            d, level_allows = _scan([(f"scp-{i}", p) for i, p in enumerate(level)], action,
+                                    resource, ctx, undecided)
+            denies += d
+            scps_ok = scps_ok and bool(level_allows)
+    for level in rcps:  # Deny statements only, for every caller
+        for i, policy in enumerate(level):
+            variables = uses_variables(policy)
+            for index, statement in enumerate(statements_of(policy)):
+                if statement["Effect"] != "Deny":
+                    continue
+                how = statement_principal(statement, principal, has_boundary=permission_boundary
+                                          is not None and iam)
+                if how is None:
+                    continue
+                applies = statement_applies(statement, action, resource, ctx,
+                                            variables=variables)
+                if how == "ambiguous" and applies is not False:
+                    applies = None  # an ambiguous NotPrincipal: the Deny applies, undecided
+                if applies is None:
+                    undecided.append((f"rcp-{i}", index))
+                if applies is not False:
+                    denies.append((f"rcp-{i}", index))
     grant: str | None = None
     resource_allows: list[tuple[str, int]] = []
     if resource_policy is not None:
@@ -1311,10 +1358,6 @@ def authorize(
     caller_account = info.get("account")
     same_account = caller_account is None or resource_account is None \
         or caller_account == resource_account
-    # "If there is no session policy ... if the principal is a role session, the request is
-    # Allowed. Otherwise, the request is implicitly denied" (Policy evaluation logic): this
-    # reference has no session policies, so a federated-user session is limited to nothing.
-    session_ok = info["kind"] != "federated-user"
     identity_side = (bool(identity_allows) or info["kind"] == "root") and boundary_ok \
         and session_ok
     # a role's trust policy, when given, must grant; and whether given or not, KMS keys and
@@ -1336,6 +1379,8 @@ def authorize(
     if (info["kind"] == "root" and resource_kind == "trust"
             and action.lower().startswith("sts:assumerole")):
         # AssumeRole API reference: root user credentials cannot assume roles.
+        return denied
+    if not scps_ok:  # some SCP level has no applicable Allow
         return denied
     if not same_account:  # both sides must allow
         return both if grant is not None and identity_side else denied

@@ -108,6 +108,52 @@ def scenarios(draw: Any) -> dict[str, Any]:
     }
 
 
+FULL_ACCESS = {"Version": "2012-10-17",
+               "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+def rcp_statement(ch: Chooser, action: str, resource: str) -> dict[str, Any]:
+    """A resource control policy statement: Principal (or NotPrincipal) and Resource, mostly
+    Deny (an RCP's Allow statements change nothing: RCPFullAWSAccess is implicit)."""
+    out = resource_statement(ch, action, resource, trust=False)
+    if ch.maybe(50):
+        out["Effect"] = "Deny"
+    return out
+
+
+@st.composite
+def organization_scenarios(draw: Any) -> dict[str, Any]:
+    """:func:`scenarios` plus SCP levels, RCP levels and a session policy."""
+    case = draw(scenarios())
+    ch = DrawChooser(draw)
+    action, resource = case["action"], case["resource"]
+    if ch.maybe(60):
+        # broad identity permissions, which the organization and the session then narrow
+        case["identity_policies"] = [*case["identity_policies"], FULL_ACCESS]
+
+    def limiting() -> dict[str, Any]:
+        # an SCP or session policy: often aimed at the request (Allow or Deny), so that it
+        # decides as often as the identity side lets it
+        if ch.maybe(60):
+            return {"Version": "2012-10-17", "Statement": [
+                targeted_statement(ch, action, resource, ch.pick(["Allow", "Allow", "Allow", "Deny"]))
+                for _ in range(ch.number(1, 2))]}
+        return policy(ch)
+
+    if ch.maybe(70):
+        # a level often holds AWS's FullAWSAccess beside its own policies
+        case["scps"] = [
+            ([FULL_ACCESS] if ch.maybe(40) else []) + [limiting()]
+            for _ in range(ch.number(1, 2))
+        ]
+    if ch.maybe(30):
+        case["rcps"] = [[{"Version": "2012-10-17", "Statement": [
+            rcp_statement(ch, action, resource) for _ in range(ch.number(1, 2))]}]]
+    if ch.maybe(50):
+        case["session_policy"] = limiting()
+    return case
+
+
 class TestAuthorize:
     """IAM User Guide, "Policy evaluation logic" and "Cross-account policy evaluation logic":
     an explicit Deny in any policy wins; within one account an Allow in either the identity or
@@ -137,6 +183,31 @@ class TestAuthorize:
             f"\nreasons only in drpolicy: {sorted(reasons - expected.reasons)}"
             f"\nreasons only in the reference: {sorted(expected.reasons - reasons)}"
             f"\nstatements with evaluation errors (reference): {sorted(expected.undecided)}"
+        )
+        assert got.decision == expected.decision, where
+        assert reasons == expected.reasons, where
+
+    @given(organization_scenarios())
+    def test_authorize_with_scps_rcps_and_session_policies_agrees_with_reference(
+        self, case: dict[str, Any]
+    ) -> None:
+        """Organizations' SCP and RCP pages and "Policy evaluation logic" (session policies):
+        SCP levels and a session policy bind IAM callers (each must allow, a Deny in any is
+        final), RCPs only deny and bind every caller; the rest of the table as above."""
+        try:
+            expected = reference.authorize(**case)
+        except reference.InvalidPolicy:
+            with pytest.raises(PolicyParseError):
+                drpolicy.authorize(**case)
+            event("invalid")
+            return
+        got = drpolicy.authorize(**case)
+        event(f"{expected.decision}")
+        reasons = frozenset((r.policy, r.index) for r in got.reasons)
+        where = json.dumps(case, indent=1) + (
+            f"\ndrpolicy: {got.decision} by {got.decided_by}"
+            f"\nreasons only in drpolicy: {sorted(reasons - expected.reasons)}"
+            f"\nreasons only in the reference: {sorted(expected.reasons - reasons)}"
         )
         assert got.decision == expected.decision, where
         assert reasons == expected.reasons, where
