@@ -154,6 +154,29 @@ def organization_scenarios(draw: Any) -> dict[str, Any]:
     return case
 
 
+def agrees_with_reference(case: dict[str, Any]) -> None:
+    """drpolicy.authorize(**case) gives the reference's decision and determining statements,
+    and raises PolicyParseError exactly where the reference finds a policy invalid."""
+    try:
+        expected = reference.authorize(**case)
+    except reference.InvalidPolicy:
+        with pytest.raises(PolicyParseError):
+            drpolicy.authorize(**case)
+        event("invalid")
+        return
+    got = drpolicy.authorize(**case)
+    event(f"{expected.decision}")
+    reasons = frozenset((r.policy, r.index) for r in got.reasons)
+    where = json.dumps(case, indent=1) + (
+        f"\ndrpolicy: {got.decision} by {got.decided_by}"
+        f"\nreasons only in drpolicy: {sorted(reasons - expected.reasons)}"
+        f"\nreasons only in the reference: {sorted(expected.reasons - reasons)}"
+        f"\nstatements with evaluation errors (reference): {sorted(expected.undecided)}"
+    )
+    assert got.decision == expected.decision, where
+    assert reasons == expected.reasons, where
+
+
 class TestAuthorize:
     """IAM User Guide, "Policy evaluation logic" and "Cross-account policy evaluation logic":
     an explicit Deny in any policy wins; within one account an Allow in either the identity or
@@ -168,24 +191,7 @@ class TestAuthorize:
 
     @given(scenarios())
     def test_authorize_agrees_with_reference(self, case: dict[str, Any]) -> None:
-        request = dict(case)
-        try:
-            expected = reference.authorize(**request)
-        except reference.InvalidPolicy:
-            with pytest.raises(PolicyParseError):
-                drpolicy.authorize(**request)
-            event("invalid")
-            return
-        got = drpolicy.authorize(**request)
-        event(f"{expected.decision}")
-        reasons = frozenset((r.policy, r.index) for r in got.reasons)
-        where = json.dumps(case, indent=1) + (
-            f"\nreasons only in drpolicy: {sorted(reasons - expected.reasons)}"
-            f"\nreasons only in the reference: {sorted(expected.reasons - reasons)}"
-            f"\nstatements with evaluation errors (reference): {sorted(expected.undecided)}"
-        )
-        assert got.decision == expected.decision, where
-        assert reasons == expected.reasons, where
+        agrees_with_reference(case)
 
     @given(organization_scenarios())
     def test_authorize_with_scps_rcps_and_session_policies_agrees_with_reference(
@@ -194,23 +200,7 @@ class TestAuthorize:
         """Organizations' SCP and RCP pages and "Policy evaluation logic" (session policies):
         SCP levels and a session policy bind IAM callers (each must allow, a Deny in any is
         final), RCPs only deny and bind every caller; the rest of the table as above."""
-        try:
-            expected = reference.authorize(**case)
-        except reference.InvalidPolicy:
-            with pytest.raises(PolicyParseError):
-                drpolicy.authorize(**case)
-            event("invalid")
-            return
-        got = drpolicy.authorize(**case)
-        event(f"{expected.decision}")
-        reasons = frozenset((r.policy, r.index) for r in got.reasons)
-        where = json.dumps(case, indent=1) + (
-            f"\ndrpolicy: {got.decision} by {got.decided_by}"
-            f"\nreasons only in drpolicy: {sorted(reasons - expected.reasons)}"
-            f"\nreasons only in the reference: {sorted(expected.reasons - reasons)}"
-        )
-        assert got.decision == expected.decision, where
-        assert reasons == expected.reasons, where
+        agrees_with_reference(case)
 
     @pytest.mark.parametrize(
         ("caller", "entries", "boundary"),
