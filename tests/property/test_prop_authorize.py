@@ -140,16 +140,18 @@ def organization_scenarios(draw: Any) -> dict[str, Any]:
                 for _ in range(ch.number(1, 2))]}
         return policy(ch)
 
-    if ch.maybe(70):
+    # one of the three in every case, the others sometimes
+    focus = ch.pick(["scps", "rcps", "session_policy"])
+    if focus == "scps" or ch.maybe(30):
         # a level often holds AWS's FullAWSAccess beside its own policies
         case["scps"] = [
             ([FULL_ACCESS] if ch.maybe(40) else []) + [limiting()]
             for _ in range(ch.number(1, 2))
         ]
-    if ch.maybe(30):
+    if focus == "rcps" or ch.maybe(20):
         case["rcps"] = [[{"Version": "2012-10-17", "Statement": [
             rcp_statement(ch, action, resource) for _ in range(ch.number(1, 2))]}]]
-    if ch.maybe(50):
+    if focus == "session_policy" or ch.maybe(20):
         case["session_policy"] = limiting()
     return case
 
