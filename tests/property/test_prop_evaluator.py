@@ -41,6 +41,11 @@ from drpolicy import PolicyParseError, Role
 Named = list[tuple[str, dict[str, Any]]]
 
 
+EVERYTHING: Final = {"Version": "2012-10-17",
+                     "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+"""An allow-everything policy (AWS's FullAWSAccess SCP has this one statement)."""
+
+
 def reasons_of(decision: drpolicy.Decision) -> frozenset[tuple[str, int]]:
     """The engine's determining statements as (policy name, index) pairs."""
     return frozenset((r.policy, r.index) for r in decision.reasons)
@@ -191,8 +196,6 @@ class TestIdentityEvaluation:
         action = request_action(ch)
         resource = request_resource(ch)
         context = request_context(ch)
-        everything = {"Version": "2012-10-17",
-                      "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
         request = {"context": context, "identity_policies": docs,
                    "permission_boundary": boundary}
         try:
@@ -200,9 +203,9 @@ class TestIdentityEvaluation:
         except PolicyParseError:
             event("invalid")
             return
-        with_scp = drpolicy.authorize(principal, action, resource, scps=[[everything]], **request)
+        with_scp = drpolicy.authorize(principal, action, resource, scps=[[EVERYTHING]], **request)
         with_session = drpolicy.authorize(
-            principal, action, resource, session_policy=everything, **request
+            principal, action, resource, session_policy=EVERYTHING, **request
         )
         event(f"{alone.decision}{' with errors' if alone.errors else ''}")
         where = json.dumps([principal, docs, boundary, action, resource, context], indent=1)
@@ -218,6 +221,8 @@ class TestIdentityEvaluation:
         boundary takes authorize's identity path, the other two the general one."""
         ch = DrawChooser(data.draw)
         docs = policies(ch, valid_only=not ch.maybe(10))
+        if ch.maybe(50):  # broad identity permissions, so that the limit decides often
+            docs = [*docs, EVERYTHING]
         limit = policy(ch, valid_only=not ch.maybe(10))
         principal = f"arn:aws:sts::{ACCOUNT}:assumed-role/R/s1"
         action, resource, context = request_for(ch, [*docs, limit])
