@@ -15,6 +15,7 @@ from typing import Any, Final
 from drpolicy._compiled import Context
 from drpolicy.arn import parse_arn
 from drpolicy.errors import InvalidArnError, RequestError
+from drpolicy.parser import scalar_text
 
 __all__ = [
     "ARN_FAST",
@@ -121,12 +122,9 @@ def normalise_context(context: Mapping[str, Any] | None) -> dict[str, tuple[str,
 
 
 def _context_scalar(key: str, value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
+    text = scalar_text(value, floats=False)
+    if text is not None:
+        return text
     raise RequestError(
         f"context value for `{key}` must be a string or a list of strings, not {type(value).__name__}"
     )

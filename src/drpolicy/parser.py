@@ -403,15 +403,17 @@ def _principal_problem(kind: str, text: str) -> str | None:
     return None
 
 
-def _scalar(value: object) -> str | None:
-    """Condition values: strings as is; JSON booleans and numbers as their JSON text."""
+def scalar_text(value: object, *, floats: bool = True) -> str | None:
+    """A policy or request value as the text IAM compares: strings as is, JSON booleans and
+    numbers as their JSON text (``None``: not such a value). Condition values in a policy
+    may be floats; request context values may not (``floats=False``)."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float):
+    if floats and isinstance(value, float):
         return repr(value) if math.isfinite(value) else None
     return None
 
@@ -450,7 +452,7 @@ def _parse_conditions(
             values: list[str] = []
             bad = False
             for i, v in enumerate(raw_values):
-                text = _scalar(v)
+                text = scalar_text(v)
                 if text is None:
                     where = f"{key_path}[{i}]" if isinstance(raw, (list, tuple)) else key_path
                     errs.add(where, f"a condition value must be a string, number or boolean, not {_type_name(v)}", v, "type")
