@@ -576,6 +576,18 @@ def test_authorize_remembers_each_principal_with_its_own_policies() -> None:
     assert outcome(alice, allowing) == "ExplicitlyDenied"
     allowing.clear()
     assert outcome(alice, allowing) == "ImplicitlyDenied"
+    # an entry whose == raises, compared with the remembered entries: still the typed error
+    # that names it, never the entry's own exception
+
+    class Raising:
+        def __eq__(self, other: object) -> bool:
+            raise TypeError("not comparable")
+
+        __hash__ = object.__hash__
+
+    assert outcome(alice, [allow_doc]) == "Allowed"
+    with pytest.raises(RequestError, match=r"identity_policies\[0\]"):
+        outcome(alice, [Raising()])
 
 
 def test_errors_come_in_statement_order_in_every_policy_set() -> None:

@@ -268,15 +268,19 @@ def authorize(
     # sequence of the same type holding the same or equal entries, every mapping equal to
     # its snapshot): one lookup; else _prelude parses, compiles or finds them in the memos
     plan = _plans.get(principal) if type(principal) is str else None
-    if (
-        plan is not None and type(plan[0]) is type(identity_policies)
-        and plan[0] == identity_policies
-    ):
-        _, snapshots, caller, base, identity_index, simple = plan
-        for i, snapshot in snapshots:
-            if snapshot != identity_policies[i]:
-                caller, base, identity_index, simple = _prelude(principal, identity_policies)
-                break
+    held = False
+    if plan is not None and type(plan[0]) is type(identity_policies):
+        try:
+            if plan[0] == identity_policies:
+                held = True
+                for i, snapshot in plan[1]:
+                    if snapshot != identity_policies[i]:
+                        held = False
+                        break
+        except Exception:  # noqa: BLE001 - an entry whose == raises: _prelude says what it is
+            held = False
+    if held and plan is not None:
+        _, _, caller, base, identity_index, simple = plan
     else:
         caller, base, identity_index, simple = _prelude(principal, identity_policies)
     group = None
@@ -403,11 +407,15 @@ def _holds(
     sequence: Sequence[object],
 ) -> bool:
     """Whether an ``_indexes_by_sequence`` entry holds for ``sequence``: the same object,
-    holding equal entries, every mapping still equal to its snapshot."""
-    return (
-        known is not None and known[0] is sequence and known[1] == sequence
-        and all(snapshot == sequence[i] for i, snapshot in known[2])
-    )
+    holding equal entries, every mapping still equal to its snapshot (an entry whose ``==``
+    raises does not hold: _identity_index then says what is wrong with it)."""
+    try:
+        return (
+            known is not None and known[0] is sequence and known[1] == sequence
+            and all(snapshot == sequence[i] for i, snapshot in known[2])
+        )
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _identity_index(sources: object, what: str) -> PolicyIndex | None:
