@@ -373,27 +373,19 @@ def _prelude(
 ) -> tuple[Principal, dict[str, tuple[str, ...]], PolicyIndex | None, bool]:
     """:func:`authorize`'s caller (parsed, its derived context keys, whether it is an IAM
     user or role session) and identity index when its plan memo did not hold them; remembers
-    them as the plan for this principal text (bounded) when the identity policies are
-    memoised (see :func:`_identity_index`)."""
+    them as the plan for this principal text (bounded) when the identity policies are a list
+    or tuple that :func:`_identity_index` could remember."""
     hit = _callers.get(principal) if type(principal) is str else None
     caller, base = hit if hit is not None else _caller(principal)
-    if type(identity_policies) is list or type(identity_policies) is tuple:
-        known = _indexes_by_sequence.get(id(identity_policies))
-        if not _holds(known, identity_policies):
-            index = _identity_index(identity_policies, "identity_policies")
-            known = _indexes_by_sequence.get(id(identity_policies))
-            if not _holds(known, identity_policies):
-                if identity_policies:  # not memoised (an entry that cannot be copied)
-                    return caller, base, index, caller.kind in _SIMPLE_KINDS
-                known = (identity_policies, identity_policies[:], (), None)
-        assert known is not None
-        entries, snapshots, index = known[1], known[2], known[3]
-    elif identity_policies is None:
-        entries, snapshots, index = None, (), None
-    else:  # another iterable: validated, compiled or found by _identity_index each call
-        index = _identity_index(identity_policies, "identity_policies")
-        return caller, base, index, caller.kind in _SIMPLE_KINDS
     simple = caller.kind in _SIMPLE_KINDS
+    entries: object = None
+    snapshots: tuple[tuple[int, object], ...] = ()
+    index = None
+    if identity_policies is not None:
+        index, remembered = _identity_index(identity_policies, "identity_policies")
+        if remembered is None:  # not a list or tuple, or an entry that cannot be copied
+            return caller, base, index, simple
+        entries, snapshots = identity_policies[:], remembered  # type: ignore[index]
     if type(principal) is str:
         if len(_plans) >= _MEMO_LIMIT:
             _plans.clear()
@@ -401,63 +393,41 @@ def _prelude(
     return caller, base, index, simple
 
 
-def _holds(
-    known: tuple[object, Sequence[object], tuple[tuple[int, object], ...], PolicyIndex | None]
-    | None,
-    sequence: Sequence[object],
-) -> bool:
-    """Whether an ``_indexes_by_sequence`` entry holds for ``sequence``: the same object,
-    holding equal entries, every mapping still equal to its snapshot (an entry whose ``==``
-    raises does not hold: _identity_index then says what is wrong with it)."""
-    try:
-        return (
-            known is not None and known[0] is sequence and known[1] == sequence
-            and all(snapshot == sequence[i] for i, snapshot in known[2])
-        )
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def _identity_index(sources: object, what: str) -> PolicyIndex | None:
+def _identity_index(
+    sources: object, what: str
+) -> tuple[PolicyIndex | None, tuple[tuple[int, object], ...] | None]:
     """The index of a sequence of identity policies (``None`` for none), validated as
-    :func:`_policies` does, and remembered (bounded) twice: by the identities of the entries
-    (``_indexes_by_ids``, for a new list of the same policies) and by the identity of the
-    sequence itself (``_indexes_by_sequence``, which :func:`_prelude` reads before calling
-    this, without building a key; :func:`authorize`'s plan memo sits in front of both). An
-    entry is reused only while the sequence holds the same (or, for the sequence memo, equal)
-    objects (the memos keep them, and the sequence, alive, so equal ids mean the same
-    objects) and every mapping still equals its snapshot (see :func:`_compile`), so an edited
-    dict is compiled again."""
+    :func:`_policies` does, and the ``(position, snapshot)`` of each of its mappings
+    (``None`` when the index is not remembered: not a list or tuple, or an entry that cannot
+    be copied). A list or tuple is remembered (bounded) by the identities of its entries,
+    for as long as every mapping still equals its snapshot (see :func:`_compile`), so an
+    edited dict is compiled again; the entry keeps the entries alive, so equal ids mean the
+    same objects."""
     if type(sources) is not list and type(sources) is not tuple:
         items = _policies(sources, what)
-        return _index(items, "identity") if items else None
+        return (_index(items, "identity") if items else None), None
     key = tuple(map(id, sources))
     known = _indexes_by_ids.get(key)
     if known is not None and all(snapshot == sources[i] for i, snapshot in known[0]):
-        mutable, index = known[0], known[1]
-    else:
-        items = _policies(sources, what)
-        if not items:
-            return None
-        index = _index(items, "identity")
-        found: list[tuple[int, object]] = []
-        for i, source in enumerate(items):
-            entry = _by_identity.get((id(source), "identity", i))
-            if entry is None or entry[0] is not source:
-                return index  # not memoised (an object that cannot be copied)
-            if entry[1] is not None:
-                found.append((i, entry[1]))
-        mutable = tuple(found)
-        if len(_indexes_by_ids) >= _MEMO_LIMIT:
-            _indexes_by_ids.clear()
-        # INVARIANT: the entry keeps the sources alive (third field), so no other object can
-        # take one of their ids while the key is remembered
-        _indexes_by_ids[key] = (mutable, index, tuple(sources))
-    if len(_indexes_by_sequence) >= _MEMO_LIMIT:
-        _indexes_by_sequence.clear()
-    # INVARIANT: kept alive by the entry too (first two fields)
-    _indexes_by_sequence[id(sources)] = (sources, sources[:], mutable, index)
-    return index
+        return known[1], known[0]
+    items = _policies(sources, what)
+    if not items:
+        return None, ()
+    index = _index(items, "identity")
+    found: list[tuple[int, object]] = []
+    for i, source in enumerate(items):
+        entry = _by_identity.get((id(source), "identity", i))
+        if entry is None or entry[0] is not source:
+            return index, None  # not memoised (an object that cannot be copied)
+        if entry[1] is not None:
+            found.append((i, entry[1]))
+    mutable = tuple(found)
+    if len(_indexes_by_ids) >= _MEMO_LIMIT:
+        _indexes_by_ids.clear()
+    # INVARIANT: the entry keeps the sources alive (third field), so no other object can
+    # take one of their ids while the key is remembered
+    _indexes_by_ids[key] = (mutable, index, tuple(sources))
+    return index, mutable
 
 
 class _Typed:
@@ -611,10 +581,6 @@ _by_text: BoundedMemo[CompiledPolicy] = BoundedMemo(1024)
 # themselves: kept alive so that their ids cannot be reused while the key is remembered)
 _indexes_by_ids: dict[
     tuple[int, ...], tuple[tuple[tuple[int, object], ...], PolicyIndex, tuple[object, ...]]
-] = {}
-# id(sequence) -> (the sequence, a copy of it then, (position, snapshot) of each mapping, index)
-_indexes_by_sequence: dict[
-    int, tuple[object, Sequence[object], tuple[tuple[int, object], ...], PolicyIndex | None]
 ] = {}
 # principal text -> authorize's plan for it: (a copy of the identity policies given last,
 # of the same type; (position, snapshot) of each mapping; caller; its context keys; identity
